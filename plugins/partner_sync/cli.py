@@ -1,0 +1,189 @@
+"""``partner_sync``: the engine from a shell, the same code the Airflow tasks run.
+
+Tables and URLs go to stdout (scripts read them); logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+from partner_sync.config import ConfigError, EMBEDDED_DATABASES, Settings, get_config
+from partner_sync.logs import setup_cli_logging
+
+log = logging.getLogger("partner_sync.cli")
+
+
+def _settings() -> Settings:
+    return get_config()
+
+
+def _server(settings: Settings):
+    from partner_sync.embedded import EmbeddedServer
+
+    return EmbeddedServer(settings.home, port=settings.embedded_port)
+
+
+def _ensure_embedded_databases(settings: Settings) -> None:
+    """On the embedded server, the warehouse database is created on first use."""
+    if "warehouse_db" not in settings.connections:
+        from partner_sync.database import ensure_database
+
+        admin = _server(settings).url("postgres")
+        ensure_database(admin, EMBEDDED_DATABASES["warehouse_db"])
+
+
+# -- db ---------------------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings()
+    server = _server(settings)
+    if args.action == "up":
+        url = server.up()
+        _ensure_embedded_databases(settings)
+        print(f"embedded PostgreSQL running, data in {server.pgdata}")
+        print(url)
+    elif args.action == "down":
+        print("stopped" if server.down() else "not running")
+    elif args.action == "url":
+        print(server.url(args.database))
+    elif args.action == "status":
+        st = server.status()
+        print(tabulate([["running", st.running], ["pgdata", st.pgdata], ["version", st.version],
+                        ["port", st.port], ["pid", st.pid]], tablefmt="plain"))
+        return 0 if st.running else 3
+    return 0
+
+
+# -- migrate ----------------------------------------------------------------------------------
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from partner_sync.migrations import applied, migrate, migration_params
+
+    settings = _settings()
+    if settings.uses_embedded:
+        _server(settings).up()
+    _ensure_embedded_databases(settings)
+    conn = settings.conn("warehouse_db")
+    done = migrate(conn, settings.sql_dir, migration_params(settings))
+    print(f"warehouse {conn.masked}: " + (f"applied {', '.join(done)}" if done else "up to date"))
+    print(tabulate(applied(conn), headers=["version", "migration"], tablefmt="simple"))
+    return 0
+
+
+# -- seed-demo --------------------------------------------------------------------------------
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from partner_sync.demo.seed import seed_demo
+
+    settings = _settings()
+    for conn_id in ("odoo_db", "apn_db"):
+        if conn_id in settings.connections:
+            print(f"refusing to seed demo data: {conn_id} points at a configured database "
+                  f"({settings.connections[conn_id].masked}); the demo only writes to the embedded server",
+                  file=sys.stderr)
+            return 2
+    admin = _server(settings).up()
+    truth = Path(args.truth) if args.truth else settings.home / "demo" / "ground_truth.csv"
+    report = seed_demo(admin, odoo_db=EMBEDDED_DATABASES["odoo_db"], apn_db=EMBEDDED_DATABASES["apn_db"],
+                       scale=args.scale, seed=args.seed, truth_path=truth)
+    rows = sorted(report.rows.items())
+    print(tabulate(rows, headers=["table", "rows"], tablefmt="simple", intfmt=","))
+    print(f"seeded {report.odoo_db} and {report.apn_db} (scale={args.scale}, seed={args.seed}) in "
+          f"{report.seconds:.1f}s; {report.twin_pairs} Odoo/ACE twin pairs written to {report.truth_path}")
+    return 0
+
+
+# -- run --------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from partner_sync.pipeline import run_source
+
+    settings = _settings()
+    if settings.uses_embedded:
+        _server(settings).up()
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    job_id, results = run_source(settings, args.source, full_refresh=args.full, tables=tables)
+    print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.detail.get("reason", "")] for r in results],
+                   headers=["stage", "status", "seconds", "note"], tablefmt="simple"))
+    print(f"job {job_id}: success")
+    return 0
+
+
+# -- summary ----------------------------------------------------------------------------------
+def cmd_summary(args: argparse.Namespace) -> int:
+    from partner_sync.summary import row_counts
+
+    settings = _settings()
+    conn = settings.conn("warehouse_db")
+    counts = row_counts(conn)
+    print(f"warehouse {conn.masked}")
+    print(tabulate(counts, headers=["schema", "table", "rows"], tablefmt="simple", intfmt=","))
+    if args.sources:
+        for conn_id in ("odoo_db", "apn_db"):
+            src = settings.conn(conn_id)
+            print(f"\nsource {conn_id} {src.masked}")
+            print(tabulate(row_counts(src, ("public",)), headers=["schema", "table", "rows"], tablefmt="simple",
+                           intfmt=","))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partner_sync", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("db", help="the embedded PostgreSQL server (demo, tests, local Airflow)",
+                       description="Manage the embedded PostgreSQL 18 + pgvector server under PARTNER_SYNC_HOME.")
+    p.add_argument("action", choices=["up", "down", "url", "status"],
+                   help="up: init+start (prints the URL last); down: stop; url: print the URL; status: report")
+    p.add_argument("--database", default="postgres", help="database name for `url` (default postgres)")
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("migrate", help="apply sql/NNN_*.sql to the warehouse",
+                       description="Apply pending migrations to the warehouse (warehouse_db), each once, in order.")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed-demo", help="create the demo Odoo and APN source databases",
+                       description="Create odoo_demo and apn_demo on the embedded server: realistic, linked, "
+                                   "messy and deterministic per seed; writes the Odoo/ACE twin ground truth.")
+    p.add_argument("--scale", type=int, default=2000, help="Odoo opportunities (default 2000; up to 1,000,000)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
+    p.add_argument("--truth", help="ground-truth CSV path (default $PARTNER_SYNC_HOME/demo/ground_truth.csv)")
+    p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("run", help="run one source's five stages outside Airflow",
+                       description="extract -> raw_load -> transform -> validate -> embed for one source, "
+                                   "journaled in ops.sync_jobs.")
+    p.add_argument("source", help="source name from include/sources/*.yml (odoo, apn)")
+    p.add_argument("--full", action="store_true", help="full refresh instead of incremental")
+    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("summary", help="tables and row counts per schema",
+                       description="Print every warehouse table (raw, core, ops, search) with its row count.")
+    p.add_argument("--sources", action="store_true", help="also count the source databases' tables")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_cli_logging(args.verbose)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"partner_sync: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one readable line for the user; -v for the traceback
+        from partner_sync.database import mask_dsn
+
+        if args.verbose:
+            raise
+        print(f"partner_sync {args.command}: error: {mask_dsn(str(exc))}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

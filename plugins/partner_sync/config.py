@@ -1,0 +1,243 @@
+"""Settings and connections, read once from the environment (and ``.env``).
+
+Connections use Airflow's ids (``warehouse_db``, ``odoo_db``, ``apn_db``); outside Airflow the same
+``AIRFLOW_CONN_<ID>`` variables are read, as URIs or Airflow's JSON form. Without them the
+embedded server's URL is used, so ``make demo`` needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from psycopg.conninfo import make_conninfo
+
+CONNECTION_IDS = ("warehouse_db", "odoo_db", "apn_db")
+# Database names used on the embedded server when no connection is configured.
+EMBEDDED_DATABASES = {"warehouse_db": "partner_sync", "odoo_db": "odoo_demo", "apn_db": "apn_demo"}
+_LIBPQ_PARAMS = {
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name",
+    "options", "target_session_attrs", "keepalives", "keepalives_idle", "gssencmode", "host",
+}
+
+
+class ConfigError(ValueError):
+    """Every configuration problem found, reported at once."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class ConnSpec:
+    """One PostgreSQL connection; ``dsn`` is for libpq, ``masked`` is for logs."""
+
+    conn_id: str
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str | None = field(repr=False)
+    dbname: str | None
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def dsn(self) -> str:
+        params = {k: v for k, v in (("host", self.host), ("port", self.port), ("user", self.user),
+                                     ("password", self.password), ("dbname", self.dbname)) if v}
+        params.update(dict(self.options))
+        return make_conninfo(**params)
+
+    @property
+    def masked(self) -> str:
+        auth = f"{self.user or ''}{':***' if self.password else ''}"
+        host = self.host or ""
+        port = f":{self.port}" if self.port else ""
+        return f"postgresql://{auth}@{host}{port}/{self.dbname or ''}"
+
+    def with_database(self, dbname: str) -> "ConnSpec":
+        return replace(self, dbname=dbname)
+
+
+def parse_connection(conn_id: str, value: str) -> ConnSpec:
+    """Parse an Airflow connection value (URI or JSON) into a ConnSpec; raise ValueError if malformed."""
+    value = value.strip()
+    if value.startswith("{"):
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{conn_id}: JSON connection is not valid JSON ({exc.msg})") from None
+        ctype = data.get("conn_type", "postgres")
+        if ctype not in ("postgres", "postgresql"):
+            raise ValueError(f"{conn_id}: conn_type must be postgres, got {ctype!r}")
+        extra = data.get("extra") or {}
+        if isinstance(extra, str):
+            extra = json.loads(extra or "{}")
+        port = data.get("port")
+        return ConnSpec(conn_id, data.get("host"), int(port) if port else None, data.get("login"),
+                        data.get("password"), data.get("schema") or data.get("database"),
+                        tuple((k, str(v)) for k, v in extra.items() if k in _LIBPQ_PARAMS))
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"{conn_id}: scheme must be postgres:// or postgresql://, got {parts.scheme or 'none'!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{conn_id}: port is not a number") from None
+    query = parse_qsl(parts.query)
+    options = tuple((k, v) for k, v in query if k in _LIBPQ_PARAMS and k != "host")
+    # urlsplit lower-cases .hostname; keep the case (socket paths are case-sensitive).
+    hostport = parts.netloc.rpartition("@")[2]
+    host = unquote((hostport.rsplit(":", 1)[0] if port else hostport).strip("[]")) or dict(query).get("host")
+    if not host:
+        raise ValueError(f"{conn_id}: no host in the connection URI")
+    return ConnSpec(conn_id, host, port, unquote(parts.username) if parts.username else None,
+                    unquote(parts.password) if parts.password else None,
+                    unquote(parts.path.lstrip("/")) or None, options)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything partner_sync reads from its environment, validated."""
+
+    project_dir: Path
+    home: Path
+    connections: Mapping[str, ConnSpec]
+    embedding_model: str
+    embedding_dim: int
+    embedding_batch_size: int
+    hnsw_m: int
+    hnsw_ef_construction: int
+    pool_min: int
+    pool_max: int
+    retry_attempts: int
+    retry_base_delay: float
+    embedded_port: int | None
+
+    @property
+    def include_dir(self) -> Path:
+        return self.project_dir / "include"
+
+    @property
+    def sql_dir(self) -> Path:
+        return self.project_dir / "sql"
+
+    @property
+    def uses_embedded(self) -> bool:
+        return not self.connections
+
+    def conn(self, conn_id: str) -> ConnSpec:
+        """The configured connection, or the embedded server's database for that id."""
+        if conn_id in self.connections:
+            return self.connections[conn_id]
+        if conn_id not in EMBEDDED_DATABASES:
+            raise ConfigError([f"unknown connection id {conn_id!r}; known: {', '.join(CONNECTION_IDS)}"])
+        from partner_sync.embedded import EmbeddedServer
+
+        server = EmbeddedServer(self.home, port=self.embedded_port)
+        return parse_connection(conn_id, server.url(EMBEDDED_DATABASES[conn_id]))
+
+
+def _default_project_dir() -> Path:
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "include").is_dir() else Path.cwd()
+
+
+def _int(env: Mapping[str, str], key: str, default: int, problems: list[str], minimum: int = 0) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{key}={raw!r} is not an integer")
+        return default
+    if value < minimum:
+        problems.append(f"{key}={value} must be >= {minimum}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Build Settings from ``env`` (default: os.environ plus ``.env``); raise ConfigError listing all problems."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(Path.cwd() / ".env", override=False)
+        env = os.environ
+    problems: list[str] = []
+    project_dir = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
+    home = Path(env.get("PARTNER_SYNC_HOME") or project_dir / ".local").resolve()
+    connections: dict[str, ConnSpec] = {}
+    for conn_id in CONNECTION_IDS:
+        raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+        if raw:
+            try:
+                connections[conn_id] = parse_connection(conn_id, raw)
+            except (ValueError, TypeError) as exc:
+                problems.append(f"AIRFLOW_CONN_{conn_id.upper()}: {exc}")
+    configured = [c for c in CONNECTION_IDS if env.get(f"AIRFLOW_CONN_{c.upper()}")]
+    if configured and "warehouse_db" not in configured:
+        problems.append("AIRFLOW_CONN_WAREHOUSE_DB is required once any connection is configured "
+                        "(otherwise every database is on the embedded server)")
+    dim = _int(env, "PARTNER_SYNC_EMBEDDING_DIM", 1024, problems, minimum=1)
+    if dim > 16000:
+        problems.append(f"PARTNER_SYNC_EMBEDDING_DIM={dim} exceeds pgvector's 16000 dimensions")
+    pool_min = _int(env, "PARTNER_SYNC_POOL_MIN", 10, problems, minimum=1)
+    pool_max = _int(env, "PARTNER_SYNC_POOL_MAX", 20, problems, minimum=1)
+    if pool_min > pool_max:
+        problems.append(f"PARTNER_SYNC_POOL_MIN={pool_min} is larger than PARTNER_SYNC_POOL_MAX={pool_max}")
+    port = _int(env, "PARTNER_SYNC_PG_PORT", 0, problems, minimum=0) or None
+    if port is not None and port > 65535:
+        problems.append(f"PARTNER_SYNC_PG_PORT={port} is not a TCP port")
+    try:
+        base_delay = float(env.get("PARTNER_SYNC_RETRY_BASE_DELAY", "2"))
+        if base_delay < 0:
+            raise ValueError
+    except ValueError:
+        problems.append(f"PARTNER_SYNC_RETRY_BASE_DELAY={env.get('PARTNER_SYNC_RETRY_BASE_DELAY')!r} "
+                        "must be a non-negative number of seconds")
+        base_delay = 2.0
+    settings = Settings(
+        project_dir=project_dir,
+        home=home,
+        connections=connections,
+        embedding_model=env.get("PARTNER_SYNC_EMBEDDING_MODEL") or "BAAI/bge-m3",
+        embedding_dim=dim,
+        embedding_batch_size=_int(env, "PARTNER_SYNC_EMBEDDING_BATCH_SIZE", 64, problems, minimum=1),
+        hnsw_m=_int(env, "PARTNER_SYNC_HNSW_M", 16, problems, minimum=2),
+        hnsw_ef_construction=_int(env, "PARTNER_SYNC_HNSW_EF_CONSTRUCTION", 64, problems, minimum=4),
+        pool_min=pool_min,
+        pool_max=pool_max,
+        retry_attempts=_int(env, "PARTNER_SYNC_RETRY_ATTEMPTS", 3, problems, minimum=0),
+        retry_base_delay=base_delay,
+        embedded_port=port,
+    )
+    problems.extend(validate_config(settings))
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def validate_config(settings: Settings) -> list[str]:
+    """Problems that need the whole Settings to see (paths, missing pieces); empty when all is well."""
+    problems = []
+    if not (settings.sql_dir).is_dir():
+        problems.append(f"migrations folder not found: {settings.sql_dir} (set PARTNER_SYNC_PROJECT_DIR)")
+    if not (settings.include_dir / "sources").is_dir():
+        problems.append(f"source definitions not found: {settings.include_dir / 'sources'}")
+    for conn in settings.connections.values():
+        if not conn.dbname:
+            problems.append(f"{conn.conn_id}: no database name in the connection")
+    return problems
+
+
+@lru_cache(maxsize=1)
+def get_config() -> Settings:
+    """The process-wide Settings, read once; ``get_config.cache_clear()`` re-reads."""
+    return load_settings()

@@ -1,0 +1,187 @@
+"""Pooled PostgreSQL connections with retry on connection failures only, COPY bulk insert, masked DSNs.
+
+Retry follows the seed's "Database Connection Failure" scenario: 3 retries after the first try,
+2 s / 4 s / 8 s apart (exponential). SQL errors are never retried: a bad query stays a bad query.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from partner_sync.config import ConnSpec, Settings
+
+log = logging.getLogger(__name__)
+
+_PASSWORD_PATTERNS = [
+    (re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I), r"\1***"),
+    (re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)"), r"\1***\3"),
+]
+
+
+def mask_dsn(text: str) -> str:
+    """Replace every password in a DSN, URI or error message by ``***``."""
+    for pattern, repl in _PASSWORD_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+_PERMANENT_CONNECT_ERRORS = ("does not exist", "authentication failed", "no pg_hba.conf entry",
+                             "invalid connection option", "role ")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The server could not be reached after every retry."""
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how long to wait when a connection fails; ``sleep`` is injectable for tests."""
+
+    attempts: int = 3
+    base_delay: float = 2.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delays(self) -> list[float]:
+        return [self.base_delay * (2**i) for i in range(self.attempts)]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RetryPolicy":
+        return cls(attempts=settings.retry_attempts, base_delay=settings.retry_base_delay)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for failures to reach or keep the server, False for errors in the SQL itself."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    if state is None:
+        # libpq reports a refused login without SQLSTATE; waiting will not create a database or fix a password.
+        return not any(p in str(exc) for p in _PERMANENT_CONNECT_ERRORS)
+    return state.startswith("08") or state in {"57P01", "57P02", "57P03"}
+
+
+def with_retry(fn: Callable[[], Any], policy: RetryPolicy, what: str) -> Any:
+    """Run ``fn``; on a connection error wait 2/4/8 s and try again, then raise DatabaseUnavailable."""
+    delays = policy.delays()
+    for attempt in range(len(delays) + 1):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - filtered just below
+            if not is_connection_error(exc):
+                raise
+            if attempt == len(delays):
+                raise DatabaseUnavailable(
+                    f"{what}: unreachable after {attempt + 1} attempts: {mask_dsn(str(exc)).strip()}") from None
+            log.warning("%s: connection failed (attempt %d/%d), retrying in %.1fs: %s", what, attempt + 1,
+                        len(delays) + 1, delays[attempt], mask_dsn(str(exc)).strip())
+            policy.sleep(delays[attempt])
+    raise AssertionError("unreachable")
+
+
+class Database:
+    """One PostgreSQL database: a lazily opened pool plus the helpers every stage uses."""
+
+    def __init__(self, conn: ConnSpec | str, *, min_size: int = 10, max_size: int = 20,
+                 retry: RetryPolicy | None = None, connect_timeout: int = 10):
+        self.spec = conn if isinstance(conn, ConnSpec) else None
+        self.dsn = conn.dsn if isinstance(conn, ConnSpec) else conn
+        self.name = conn.masked if isinstance(conn, ConnSpec) else mask_dsn(conn)
+        self.min_size, self.max_size = min_size, max_size
+        self.retry = retry or RetryPolicy()
+        self.connect_timeout = connect_timeout
+        self._pool: ConnectionPool | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, conn_id: str = "warehouse_db") -> "Database":
+        return cls(settings.conn(conn_id), min_size=settings.pool_min, max_size=settings.pool_max,
+                   retry=RetryPolicy.from_settings(settings))
+
+    def _probe(self) -> None:
+        psycopg.connect(self.dsn, connect_timeout=self.connect_timeout).close()
+
+    def _open_pool(self) -> ConnectionPool:
+        if self._pool is None:
+            with_retry(self._probe, self.retry, f"connect {self.name}")
+            pool = ConnectionPool(self.dsn, min_size=self.min_size, max_size=self.max_size, open=False,
+                                  timeout=self.connect_timeout, name=self.name,
+                                  kwargs={"connect_timeout": self.connect_timeout})
+            pool.open(wait=False)
+            self._pool = pool
+        return self._pool
+
+    @contextmanager
+    def get_connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection inside a transaction (committed on success, rolled back on error)."""
+        pool = self._open_pool()
+        with pool.connection() as conn:
+            yield conn
+
+    def execute_query(self, query: str | sql.Composable, params: Sequence | dict | None = None,
+                      *, fetch: bool = True) -> list[tuple]:
+        """Execute one statement in its own transaction, retrying only when the connection fails."""
+
+        def attempt() -> list[tuple]:
+            with self.get_connection() as conn:
+                cur = conn.execute(query, params)
+                return cur.fetchall() if fetch and cur.description else []
+
+        return with_retry(attempt, self.retry, f"query on {self.name}")
+
+    def bulk_insert(self, table: tuple[str, str], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                    *, conn: psycopg.Connection | None = None) -> int:
+        """COPY ``rows`` into ``schema.table`` (streamed, never materialised); returns the row count."""
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(*table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+        def copy(c: psycopg.Connection) -> int:
+            n = 0
+            with c.cursor().copy(stmt) as cp:
+                for row in rows:
+                    cp.write_row(row)
+                    n += 1
+            return n
+
+        if conn is not None:
+            return copy(conn)
+        with self.get_connection() as c:
+            return copy(c)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(conn: ConnSpec | str, *, autocommit: bool = False, retry: RetryPolicy | None = None,
+            connect_timeout: int = 10) -> psycopg.Connection:
+    """One unpooled connection (CLI one-shots, DDL), with the same retry policy."""
+    dsn = conn.dsn if isinstance(conn, ConnSpec) else conn
+    name = conn.masked if isinstance(conn, ConnSpec) else mask_dsn(conn)
+    return with_retry(lambda: psycopg.connect(dsn, autocommit=autocommit, connect_timeout=connect_timeout),
+                      retry or RetryPolicy(), f"connect {name}")
+
+
+def ensure_database(admin: ConnSpec | str, dbname: str) -> bool:
+    """Create ``dbname`` on the admin connection's server if missing; True when created."""
+    with connect(admin, autocommit=True) as c:
+        if c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            return False
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        return True

@@ -1,0 +1,53 @@
+"""The ops journal: one ``ops.sync_jobs`` row per source run, with each stage's outcome inside."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from partner_sync.database import Database, mask_dsn
+from partner_sync.sql_files import load_sql
+
+JOB_STATUSES = ("pending", "running", "success", "partial", "failed", "pending_retry")
+
+
+@dataclass
+class Journal:
+    """Writes job and stage records through the warehouse pool."""
+
+    db: Database
+    include_dir: Any
+
+    def _sql(self, name: str) -> str:
+        return load_sql(self.include_dir, f"ops/{name}")
+
+    def open_job(self, source_system: str, job_type: str, config: dict[str, Any]) -> uuid.UUID:
+        rows = self.db.execute_query(self._sql("open_job"), {
+            "source_system": source_system, "job_type": job_type, "config": json.dumps(config, default=str)})
+        return rows[0][0]
+
+    def record_stage(self, job_id: uuid.UUID, stage: str, detail: dict[str, Any],
+                     counts: dict[str, int] | None = None) -> None:
+        counts = counts or {}
+        self.db.execute_query(self._sql("record_stage"), {
+            "job_id": job_id, "stage": stage, "detail": json.dumps(detail, default=str),
+            "processed": counts.get("processed", 0), "inserted": counts.get("inserted", 0),
+            "updated": counts.get("updated", 0), "failed": counts.get("failed", 0)}, fetch=False)
+
+    def finish_job(self, job_id: uuid.UUID, status: str, error: str | None = None,
+                   error_details: dict[str, Any] | None = None) -> None:
+        if status not in JOB_STATUSES:
+            raise ValueError(f"unknown job status {status!r}; one of {JOB_STATUSES}")
+        self.db.execute_query(self._sql("finish_job"), {
+            "job_id": job_id, "status": status, "error_message": mask_dsn(error) if error else None,
+            "error_details": json.dumps(error_details, default=str) if error_details else None}, fetch=False)
+
+    def get_job(self, job_id: uuid.UUID | str) -> dict[str, Any]:
+        with self.db.get_connection() as conn:
+            cur = conn.execute("SELECT * FROM ops.sync_jobs WHERE job_id = %s", (job_id,))
+            row = cur.fetchone()
+            if row is None:
+                raise LookupError(f"no sync job {job_id}")
+            return dict(zip([d.name for d in cur.description], row))

@@ -1,0 +1,111 @@
+"""Per-source definitions read from ``include/sources/*.yml``: tables, keys, cursors, exclusions.
+
+Adding a source is adding a YAML file; the DAG factory and the CLI both read them through here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SourceDefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    primary_key: tuple[str, ...]
+    cursor: str | None
+    enabled: bool = True
+    exclude_columns: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    name: str
+    connection_id: str
+    tables: dict[str, TableDef]
+    description: str = ""
+    schedule: str | None = None
+    pool: str | None = None
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def enabled_tables(self) -> list[TableDef]:
+        return [t for t in self.tables.values() if t.enabled]
+
+    def raw_table(self, table: str) -> str:
+        """Name of the raw mirror, ``raw.<source>_<table>``."""
+        return f"{self.name}_{table}"
+
+
+def _as_tuple(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise SourceDefinitionError(f"{where}: expected a name or a list of names, got {value!r}")
+
+
+def parse_source(data: dict, path: Path | None = None) -> SourceDef:
+    where = str(path or "<source>")
+    problems = []
+    name = data.get("source")
+    if not isinstance(name, str) or not _IDENT.match(name):
+        problems.append(f"{where}: 'source' must be a lowercase identifier, got {name!r}")
+    conn_id = data.get("connection_id")
+    if not isinstance(conn_id, str) or not conn_id:
+        problems.append(f"{where}: 'connection_id' is required (an Airflow connection id such as odoo_db)")
+    tables_raw = data.get("tables")
+    if not isinstance(tables_raw, dict) or not tables_raw:
+        problems.append(f"{where}: 'tables' must map table names to their definitions")
+        tables_raw = {}
+    tables = {}
+    for tname, tdef in tables_raw.items():
+        twhere = f"{where}: table {tname}"
+        if not isinstance(tdef, dict):
+            problems.append(f"{twhere}: definition must be a mapping")
+            continue
+        try:
+            pk = _as_tuple(tdef.get("primary_key"), f"{twhere} primary_key")
+            if not pk:
+                problems.append(f"{twhere}: primary_key is required")
+            tables[tname] = TableDef(
+                name=tname, primary_key=pk, cursor=tdef.get("cursor"), enabled=bool(tdef.get("enabled", True)),
+                exclude_columns=_as_tuple(tdef.get("exclude_columns"), f"{twhere} exclude_columns"),
+                description=str(tdef.get("description", "")))
+        except SourceDefinitionError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SourceDefinitionError("\n".join(problems))
+    return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
+                     schedule=data.get("schedule"), pool=data.get("pool"), path=path)
+
+
+def load_sources(include_dir: Path) -> dict[str, SourceDef]:
+    """Every ``include/sources/*.yml``, keyed by source name."""
+    sources: dict[str, SourceDef] = {}
+    for path in sorted((include_dir / "sources").glob("*.yml")):
+        src = parse_source(yaml.safe_load(path.read_text()) or {}, path)
+        if src.name in sources:
+            raise SourceDefinitionError(f"{path}: source {src.name!r} already defined in {sources[src.name].path}")
+        sources[src.name] = src
+    return sources
+
+
+def load_source(include_dir: Path, name: str) -> SourceDef:
+    sources = load_sources(include_dir)
+    if name not in sources:
+        raise SourceDefinitionError(f"unknown source {name!r}; defined: {', '.join(sorted(sources)) or 'none'} "
+                                    f"(in {include_dir / 'sources'})")
+    return sources[name]
