@@ -1,0 +1,61 @@
+"""The console script as a user runs it: help everywhere, db url, migrate, run with a clear failure."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).parent / "partner_sync")
+COMMANDS = [[], ["db"], ["migrate"], ["seed-demo"], ["run"], ["summary"]]
+
+
+def cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PARTNER_SYNC_HOME": str(ROOT / ".local" / "test"), "PARTNER_SYNC_POOL_MIN": "1",
+                "PARTNER_SYNC_RETRY_BASE_DELAY": "0.05", **(env or {})}
+    proc = subprocess.run([EXE, *args], capture_output=True, text=True, env=full_env, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"partner_sync {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_help_on_every_command(cmd):
+    out = cli(*cmd, "--help").stdout
+    assert out.startswith("usage: partner_sync")
+
+
+@pytest.mark.db
+def test_db_url_prints_the_url_on_its_last_line(pg_admin_url):
+    assert cli("db", "url").stdout.strip().splitlines()[-1] == pg_admin_url
+    up = cli("db", "up").stdout.strip().splitlines()
+    assert up[-1] == pg_admin_url
+    assert "running" in cli("db", "status").stdout
+
+
+@pytest.mark.db
+def test_migrate_and_run_with_missing_source_tables(db_url, make_db):
+    env = {"AIRFLOW_CONN_WAREHOUSE_DB": db_url, "AIRFLOW_CONN_ODOO_DB": make_db("emptyodoo"),
+           "AIRFLOW_CONN_APN_DB": make_db("emptyapn")}
+    assert "applied 001_schemas.sql" in cli("migrate", env=env).stdout
+    assert "up to date" in cli("migrate", env=env).stdout
+    proc = cli("run", "odoo", env=env, check=False)
+    assert proc.returncode == 1
+    assert "table(s) not found: crm_lead, res_partner" in proc.stderr
+    assert "c_billing_bill_line" in proc.stderr
+    with psycopg.connect(db_url) as c:
+        status, err, stages = c.execute(
+            "SELECT status, error_message, config->'stages' FROM ops.sync_jobs").fetchone()
+    assert status == "failed" and err.startswith("extract: source odoo")
+    assert stages["extract"]["status"] == "failed"
+
+
+def test_bad_configuration_is_one_clear_error():
+    proc = cli("migrate", env={"AIRFLOW_CONN_WAREHOUSE_DB": "mysql://nope", "PARTNER_SYNC_POOL_MIN": "x"},
+               check=False)
+    assert proc.returncode == 2
+    assert "invalid configuration" in proc.stderr and "PARTNER_SYNC_POOL_MIN" in proc.stderr
+    assert "Traceback" not in proc.stderr
