@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).parent / "partner_sync")
-COMMANDS = [[], ["db"], ["migrate"], ["seed-demo"], ["run"], ["summary"]]
+COMMANDS = [[], ["db"], ["migrate"], ["seed-demo"], ["run"], ["sync"], ["discover"], ["summary"]]
 
 
 def cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -44,7 +44,7 @@ def test_migrate_and_run_with_missing_source_tables(db_url, make_db):
     assert "up to date" in cli("migrate", env=env).stdout
     proc = cli("run", "odoo", env=env, check=False)
     assert proc.returncode == 1
-    assert "table(s) not found: crm_lead, res_partner" in proc.stderr
+    assert "table(s) not found at the source: crm_lead, res_partner" in proc.stderr
     assert "c_billing_bill_line" in proc.stderr
     with psycopg.connect(db_url) as c:
         status, err, stages = c.execute(

@@ -102,11 +102,71 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.uses_embedded:
         _server(settings).up()
-    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
-    job_id, results = run_source(settings, args.source, full_refresh=args.full, tables=tables)
+    job_id, results, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args))
     print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.detail.get("reason", "")] for r in results],
                    headers=["stage", "status", "seconds", "note"], tablefmt="simple"))
-    print(f"job {job_id}: success")
+    _print_loads(ctx.loads)
+    print(f"job {job_id}: {ctx.status}")
+    return 0
+
+
+def _tables(args: argparse.Namespace) -> list[str] | None:
+    return [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+
+
+def _print_loads(loads: list) -> None:
+    if not loads:
+        return
+    keys = ("inserted", "updated", "unchanged", "quarantined", "deleted", "revived")
+    rows = [[t.raw_table, *(getattr(t, k) for k in keys), t.path, f"{t.seconds:.2f}"] for t in loads]
+    rows.append(["total", *(sum(getattr(t, k) for t in loads) for k in keys), "", f"{sum(t.seconds for t in loads):.2f}"])
+    print(tabulate(rows, headers=["raw table", *keys, "path", "seconds"], tablefmt="simple", intfmt=","))
+
+
+# -- sync / discover ----------------------------------------------------------------------------
+def cmd_sync(args: argparse.Namespace) -> int:
+    from partner_sync.pipeline import run_source
+
+    settings = _settings()
+    if settings.uses_embedded:
+        _server(settings).up()
+    if args.reconcile:
+        from partner_sync.raw.reconcile import reconcile_source
+
+        report = reconcile_source(settings, args.source, tables=_tables(args))
+        print(tabulate([[r.table, r.checked, r.missed, r.reloaded, f"{r.seconds:.2f}"] for r in report.tables],
+                       headers=["table", "rows compared", "missed by cursor", "reloaded", "seconds"],
+                       tablefmt="simple", intfmt=","))
+        print(f"job {report.job_id}: {report.status}")
+        return 0
+    try:
+        job_id, _, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args),
+                                    stages=("extract", "raw_load"))
+    except Exception:
+        raise
+    _print_loads(ctx.loads)
+    print(f"job {job_id}: {ctx.status}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from partner_sync.raw.artifacts import write_artifacts
+    from partner_sync.raw.sync import discover_source
+    from partner_sync.source_defs import load_source
+
+    settings = _settings()
+    if settings.uses_embedded:
+        _server(settings).up()
+    source = load_source(settings.include_dir, args.source)
+    schemas = discover_source(settings, source)
+    print(tabulate([[name, len(t.columns), ", ".join(t.primary_key), t.cursor or "",
+                     ", ".join(f"{c} ({r})" for c, r in t.excluded.items())] for name, t in schemas.items()],
+                   headers=["table", "columns", "key", "cursor", "excluded (stays at the source)"],
+                   tablefmt="simple"))
+    base = Path(args.out) if args.out else settings.schema_artifacts_dir
+    json_path, sql_path = write_artifacts(base, source.name, schemas)
+    print(f"{sum(len(t.columns) for t in schemas.values())} columns in {len(schemas)} tables; "
+          f"wrote {json_path} and {sql_path}")
     return 0
 
 
@@ -159,6 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="full refresh instead of incremental")
     p.add_argument("--tables", help="comma-separated subset of the source's tables")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sync", help="extract + raw load of one source (per-table counts)",
+                       description="Stream every table of a source into raw (COPY, upsert, quarantine, "
+                                   "deletions), incremental by default.")
+    p.add_argument("source", help="source name (odoo, apn)")
+    p.add_argument("--full", action="store_true", help="reload everything, ignoring watermarks")
+    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.add_argument("--reconcile", action="store_true",
+                   help="compare per-row hashes with the source and reload rows the change cursor missed")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("discover", help="read the source catalog; write the schema artifacts",
+                       description="Record every source column with its exact type; write "
+                                   "discovery/complete_schemas_merged.json and sql/complete_raw_schema.sql.")
+    p.add_argument("source", help="source name (odoo, apn)")
+    p.add_argument("--out", help="artifact folder (default $PARTNER_SYNC_SCHEMA_DIR or data/schemas)")
+    p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("summary", help="tables and row counts per schema",
                        description="Print every warehouse table (raw, core, ops, search) with its row count.")

@@ -118,6 +118,10 @@ class Settings:
     retry_attempts: int
     retry_base_delay: float
     embedded_port: int | None
+    cursor_overlap_minutes: int = 5
+    lock_wait_seconds: int = 60
+    source_retry_minutes: int = 30
+    schema_artifacts_dir: Path | None = None
 
     @property
     def include_dir(self) -> Path:
@@ -217,6 +221,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         retry_attempts=_int(env, "PARTNER_SYNC_RETRY_ATTEMPTS", 3, problems, minimum=0),
         retry_base_delay=base_delay,
         embedded_port=port,
+        cursor_overlap_minutes=_int(env, "PARTNER_SYNC_CURSOR_OVERLAP_MINUTES", 5, problems),
+        lock_wait_seconds=_int(env, "PARTNER_SYNC_LOCK_WAIT_SECONDS", 60, problems),
+        source_retry_minutes=_int(env, "PARTNER_SYNC_SOURCE_RETRY_MINUTES", 30, problems, minimum=1),
+        schema_artifacts_dir=Path(env.get("PARTNER_SYNC_SCHEMA_DIR") or project_dir / "data" / "schemas"),
     )
     problems.extend(validate_config(settings))
     if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -34,6 +35,10 @@ class StageContext:
     full_refresh: bool = False
     tables: list[str] | None = None
     data_interval: tuple[Any, Any] | None = None
+    detail_on_failure: dict[str, Any] | None = None
+    loads: list[Any] = field(default_factory=list)
+    partial: bool = False
+    status: str = "running"
 
 
 @dataclass
@@ -46,27 +51,42 @@ class StageResult:
 
 StageFn = Callable[[StageContext], dict[str, Any]]
 
-def _extract_preflight(ctx: StageContext) -> dict[str, Any]:
-    """Until streaming lands: prove the source is reachable and has every table the YAML lists."""
-    from partner_sync.database import RetryPolicy
-    from partner_sync.sources.postgres import check_source
-
-    tables = ctx.tables or [t.name for t in ctx.source.enabled_tables]
-    n = check_source(ctx.settings.conn(ctx.source.connection_id), ctx.source.name, tables,
-                     retry=RetryPolicy.from_settings(ctx.settings))
-    return {"status": "noop", "tables_checked": n,
-            "reason": f"source reachable, {n} tables present; not extracting yet: {PENDING_ENGINES['extract']}"}
-
-
-# Engines register here as they land; a stage without one is a no-op that names where it will come from.
-STAGE_IMPLEMENTATIONS: dict[str, StageFn] = {"extract": _extract_preflight}
 PENDING_ENGINES = {
-    "extract": "source discovery and streaming (ingestion issue)",
-    "raw_load": "COPY into raw with upsert and quarantine (ingestion issue)",
     "transform": "core SQL templates (transform issue)",
     "validate": "declarative quality checks (validate issue)",
     "embed": "sentence-transformers embeddings (embeddings issue)",
 }
+
+
+def _extract(ctx: StageContext) -> dict[str, Any]:
+    """Read the source catalog: every column of every table, and which columns stay at the source."""
+    from partner_sync.raw.sync import discover_source
+
+    schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
+    return {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded} for name, t in schemas.items()}}
+
+
+def _raw_load(ctx: StageContext) -> dict[str, Any]:
+    """Stream every table into raw; quarantined rows make the job partial, failed tables fail the stage."""
+    from partner_sync.raw.sync import TablesFailed, discover_source, load_options, sync_tables
+
+    schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
+    outcome = sync_tables(ctx.settings, ctx.source, schemas, ctx.job_id,
+                          load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval))
+    totals = outcome.totals()
+    detail = {"tables": {t.table: t.as_dict() for t in outcome.loads}, "totals": totals,
+              "partial": totals["quarantined"] > 0,
+              "counts": {"processed": totals["staged"], "inserted": totals["inserted"],
+                         "updated": totals["updated"], "failed": totals["quarantined"]}}
+    if outcome.failures:
+        ctx.detail_on_failure = {**detail, "failed_tables": outcome.failures}
+        raise TablesFailed(ctx.source.name, outcome.failures)
+    ctx.loads = outcome.loads
+    return detail
+
+
+# Engines register here as they land; a stage without one is a no-op that names where it will come from.
+STAGE_IMPLEMENTATIONS: dict[str, StageFn] = {"extract": _extract, "raw_load": _raw_load}
 
 
 def _journal(ctx_settings: Settings, warehouse: Database) -> Journal:
@@ -106,31 +126,51 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
                 log.warning(kv("stage.noop", source=ctx.source.name, job=ctx.job_id, stage=stage,
                                reason=detail.get("reason", "")))
     except Exception as exc:
+        from partner_sync.database import DatabaseUnavailable
+
         seconds = round(time.monotonic() - started, 3)
-        journal.record_stage(ctx.job_id, stage, {"status": "failed", "seconds": seconds, "error": str(exc)})
-        journal.finish_job(ctx.job_id, "failed", error=f"{stage}: {exc}", error_details={"stage": stage})
+        failed = {**(ctx.detail_on_failure or {}), "status": "failed", "seconds": seconds, "error": str(exc)}
+        journal.record_stage(ctx.job_id, stage, failed, (ctx.detail_on_failure or {}).get("counts"))
+        if isinstance(exc, DatabaseUnavailable):
+            # seed scenario 2: the source is down; the job waits for the next attempt instead of failing
+            retry_at = datetime.now(timezone.utc) + timedelta(minutes=ctx.settings.source_retry_minutes)
+            journal.finish_job(ctx.job_id, "pending_retry", error=f"{stage}: {exc}",
+                               error_details={"stage": stage, "next_attempt_at": retry_at.isoformat()})
+        else:
+            journal.finish_job(ctx.job_id, "failed", error=f"{stage}: {exc}",
+                               error_details={"stage": stage, **({"failed_tables": ctx.detail_on_failure.get(
+                                   "failed_tables")} if ctx.detail_on_failure else {})})
         log.error(kv("stage.failed", source=ctx.source.name, job=ctx.job_id, stage=stage, error=exc))
         raise
     seconds = round(time.monotonic() - started, 3)
     detail["seconds"] = seconds
+    ctx.partial = ctx.partial or bool(detail.get("partial"))
     journal.record_stage(ctx.job_id, stage, detail, detail.get("counts"))
     log.info(kv("stage.done", source=ctx.source.name, job=ctx.job_id, stage=stage, status=detail["status"],
                 seconds=seconds))
     return StageResult(stage, detail["status"], seconds, detail)
 
 
-def finish_job(settings: Settings, warehouse: Database, job_id: uuid.UUID, status: str = "success") -> None:
-    _journal(settings, warehouse).finish_job(job_id, status)
+def finish_job(settings: Settings, warehouse: Database, job_id: uuid.UUID, status: str = "success") -> str:
+    """Close the job; 'success' becomes 'partial' when a stage quarantined rows. Returns the final status."""
+    journal = _journal(settings, warehouse)
+    if status == "success":
+        stages = (journal.get_job(job_id).get("config") or {}).get("stages") or {}
+        if any(isinstance(d, dict) and d.get("partial") for d in stages.values()):
+            status = "partial"
+    journal.finish_job(job_id, status)
     log.info(kv("job.finish", job=job_id, status=status))
+    return status
 
 
-def run_source(settings: Settings, source_name: str, *, full_refresh: bool = False,
-               tables: list[str] | None = None) -> tuple[uuid.UUID, list[StageResult]]:
-    """All five stages of one source in order, outside Airflow (what ``partner_sync run`` does)."""
-    source = load_source(settings.include_dir, source_name)
+def run_source(settings: Settings, source_name: str | SourceDef, *, full_refresh: bool = False,
+               tables: list[str] | None = None, stages: tuple[str, ...] = STAGES,
+               data_interval: tuple[Any, Any] | None = None) -> tuple[uuid.UUID, list[StageResult], StageContext]:
+    """Stages of one source in order, outside Airflow (``partner_sync run`` all five, ``sync`` the first two)."""
+    source = source_name if isinstance(source_name, SourceDef) else load_source(settings.include_dir, source_name)
     with Database.from_settings(settings) as warehouse:
         job_id = open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables)
-        ctx = StageContext(settings, source, job_id, warehouse, full_refresh, tables)
-        results = [run_stage(ctx, stage) for stage in STAGES]
-        finish_job(settings, warehouse, job_id, "success")
-    return job_id, results
+        ctx = StageContext(settings, source, job_id, warehouse, full_refresh, tables, data_interval)
+        results = [run_stage(ctx, stage) for stage in stages]
+        ctx.status = finish_job(settings, warehouse, job_id, "success")
+    return job_id, results, ctx

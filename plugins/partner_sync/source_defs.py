@@ -18,7 +18,7 @@ class SourceDefinitionError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableDef:
     name: str
     primary_key: tuple[str, ...]
@@ -26,6 +26,8 @@ class TableDef:
     enabled: bool = True
     exclude_columns: tuple[str, ...] = ()
     description: str = ""
+    include_columns: tuple[str, ...] = ()  # mirrored even though they match a secret pattern
+    column_types: dict[str, str] = field(default_factory=dict)  # raw type overrides, values cast on load
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class SourceDef:
     schedule: str | None = None
     pool: str | None = None
     path: Path | None = field(default=None, compare=False)
+    secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
+    source_schema: str = "public"
 
     @property
     def enabled_tables(self) -> list[TableDef]:
@@ -83,13 +87,18 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
             tables[tname] = TableDef(
                 name=tname, primary_key=pk, cursor=tdef.get("cursor"), enabled=bool(tdef.get("enabled", True)),
                 exclude_columns=_as_tuple(tdef.get("exclude_columns"), f"{twhere} exclude_columns"),
-                description=str(tdef.get("description", "")))
+                description=str(tdef.get("description", "")),
+                include_columns=_as_tuple(tdef.get("include_columns"), f"{twhere} include_columns"),
+                column_types=dict(tdef.get("column_types") or {}))
         except SourceDefinitionError as exc:
             problems.append(str(exc))
     if problems:
         raise SourceDefinitionError("\n".join(problems))
     return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
-                     schedule=data.get("schedule"), pool=data.get("pool"), path=path)
+                     schedule=data.get("schedule"), pool=data.get("pool"), path=path,
+                     secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
+                     or ("password", "token", "secret", "api_key"),
+                     source_schema=str(data.get("source_schema", "public")))
 
 
 def load_sources(include_dir: Path) -> dict[str, SourceDef]:

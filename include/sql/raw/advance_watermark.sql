@@ -1,0 +1,9 @@
+-- Move a table's watermark forward only: a backfill of old dates never moves it back.
+-- {cursor_type} is the cursor column's type from the source catalog.
+INSERT INTO ops.watermarks AS w (source_system, table_name, cursor_column, cursor_type, watermark, last_job_id, updated_at)
+VALUES (%(source_system)s, %(table_name)s, %(cursor_column)s, %(cursor_type)s, %(watermark)s, %(job_id)s, now())
+ON CONFLICT (source_system, table_name) DO UPDATE
+SET watermark = EXCLUDED.watermark, cursor_column = EXCLUDED.cursor_column, cursor_type = EXCLUDED.cursor_type,
+    last_job_id = EXCLUDED.last_job_id, updated_at = now()
+WHERE w.watermark IS NULL OR w.cursor_type <> EXCLUDED.cursor_type
+   OR EXCLUDED.watermark::{cursor_type} > w.watermark::{cursor_type}

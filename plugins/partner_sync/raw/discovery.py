@@ -1,0 +1,94 @@
+"""Read a source's catalog: every column of every listed table with its exact PostgreSQL type.
+
+Secrets never leave the source: columns excluded in the YAML or matching a secret pattern are left
+out of the mirror, and discovery reports each one with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import psycopg
+
+from partner_sync.source_defs import SourceDef, TableDef
+from partner_sync.sql_files import load_sql
+
+DEFAULT_SECRET_PATTERNS = ("password", "token", "secret", "api_key")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str  # the type the raw mirror uses (the source's exact type, or text for enums)
+    nullable: bool = True
+    source_type: str | None = None
+
+
+@dataclass
+class TableSchema:
+    """One source table as discovered: mirrored columns, excluded columns and the key/cursor."""
+
+    name: str
+    columns: list[Column]
+    primary_key: tuple[str, ...]
+    cursor: str | None
+    excluded: dict[str, str] = field(default_factory=dict)  # column -> reason
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+class DiscoveryError(LookupError):
+    pass
+
+
+def secret_reason(column: str, table: TableDef, patterns: tuple[str, ...]) -> str | None:
+    """Why a column must not be mirrored, or None."""
+    if column in table.exclude_columns:
+        return "excluded in the source definition"
+    if column in table.include_columns:
+        return None
+    for pattern in patterns:
+        if re.search(pattern, column, re.IGNORECASE):
+            return f"matches secret pattern {pattern!r}"
+    return None
+
+
+def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables: list[str] | None = None,
+             secret_patterns: tuple[str, ...] | None = None) -> dict[str, TableSchema]:
+    """Discover the listed (default: enabled) tables; a table missing at the source is an error naming it."""
+    patterns = secret_patterns if secret_patterns is not None else source.secret_patterns
+    wanted = [source.tables[t] for t in tables] if tables else source.enabled_tables
+    rows = conn.execute(load_sql(include_dir, "raw/discover_columns"),
+                        {"schema": source.source_schema, "tables": [t.name for t in wanted]}).fetchall()
+    by_table: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_table.setdefault(row[0], []).append(row)
+    missing = [t.name for t in wanted if t.name not in by_table]
+    if missing:
+        raise DiscoveryError(f"source {source.name}: table(s) not found at the source: {', '.join(missing)}")
+    result: dict[str, TableSchema] = {}
+    for tdef in wanted:
+        columns, excluded = [], {}
+        for _, name, _, data_type, source_type, nullable in by_table[tdef.name]:
+            reason = secret_reason(name, tdef, patterns)
+            if reason and name not in tdef.primary_key:
+                excluded[name] = reason
+                continue
+            override = tdef.column_types.get(name)
+            columns.append(Column(name, override or data_type, nullable, source_type))
+        names = {c.name for c in columns}
+        bad_keys = [k for k in (*tdef.primary_key, *([tdef.cursor] if tdef.cursor else [])) if k not in names]
+        if bad_keys:
+            raise DiscoveryError(f"source {source.name}: table {tdef.name} has no column(s) "
+                                 f"{', '.join(bad_keys)} named as primary key/cursor")
+        result[tdef.name] = TableSchema(tdef.name, columns, tdef.primary_key, tdef.cursor, excluded)
+    return result

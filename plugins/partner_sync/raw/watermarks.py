@@ -1,0 +1,97 @@
+"""Per-table change-cursor state and the window each run reads.
+
+Incremental runs read ``cursor > watermark - overlap`` (overlap survives clock skew and long source
+transactions); an Airflow run reads its data interval ``[start - overlap, end)`` so a backfill of past
+dates re-reads exactly the rows changed then. The watermark only moves forward, in the same
+transaction as the rows it describes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+from psycopg import sql
+
+from partner_sync.sql_files import load_sql
+
+_TIME_TYPES = ("timestamp without time zone", "timestamp with time zone", "date")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Bounds on the cursor column; both None means the whole table."""
+
+    lower: object | None = None       # inclusive when from a data interval, exclusive from a watermark
+    upper: object | None = None       # exclusive
+    lower_inclusive: bool = False
+    reason: str = "full"
+
+    @property
+    def is_full(self) -> bool:
+        return self.lower is None and self.upper is None
+
+    def where(self, cursor: str) -> sql.Composable:
+        """The cursor condition with the bounds as literals (COPY statements cannot take parameters)."""
+        parts = []
+        if self.lower is not None:
+            op = sql.SQL(">=" if self.lower_inclusive else ">")
+            parts.append(sql.SQL("{} {} {}").format(sql.Identifier(cursor), op, sql.Literal(self.lower)))
+        if self.upper is not None:
+            parts.append(sql.SQL("{} < {}").format(sql.Identifier(cursor), sql.Literal(self.upper)))
+        return sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
+
+    def as_dict(self) -> dict:
+        return {"lower": str(self.lower) if self.lower is not None else None,
+                "upper": str(self.upper) if self.upper is not None else None, "reason": self.reason}
+
+
+def _to_cursor_type(value: datetime, cursor_type: str) -> object:
+    """Airflow intervals are aware UTC datetimes; Odoo's write_date is naive UTC."""
+    if cursor_type == "timestamp without time zone" and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    if cursor_type == "timestamp with time zone" and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    if cursor_type == "date":
+        return value.date()
+    return value
+
+
+def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: str) -> str | None:
+    row = conn.execute(load_sql(include_dir, "raw/read_watermark"),
+                       {"source_system": source, "table_name": table}).fetchone()
+    return row[0] if row else None
+
+
+def compute_window(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str | None,
+                   cursor_type: str | None, *, full: bool, overlap: timedelta,
+                   data_interval: tuple[datetime, datetime] | None) -> Window:
+    """The cursor window for this table and run."""
+    if full or cursor is None:
+        return Window(reason="full refresh" if full else "no cursor column: full read")
+    is_time = cursor_type in _TIME_TYPES
+    if data_interval is not None:
+        if not is_time:
+            raise ValueError(f"table {table}: a data interval needs a timestamp cursor, {cursor} is {cursor_type}")
+        start, end = data_interval
+        return Window(_to_cursor_type(start - overlap, cursor_type), _to_cursor_type(end, cursor_type),
+                      lower_inclusive=True, reason="data interval")
+    mark = read_watermark(conn, include_dir, source, table)
+    if mark is None:
+        return Window(reason="first load: full read")
+    lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
+    if is_time and cursor_type != "date":
+        lower = lower - overlap
+    return Window(lower, None, reason=f"watermark {mark} minus overlap {overlap}" if is_time else f"watermark {mark}")
+
+
+def advance_watermark(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str,
+                      cursor_type: str, staged_max: str | None, job_id: uuid.UUID) -> None:
+    """Move the watermark to ``staged_max`` when that is newer (backfills never move it back)."""
+    if staged_max is None:
+        return
+    conn.execute(sql.SQL(load_sql(include_dir, "raw/advance_watermark")).format(cursor_type=sql.SQL(cursor_type)),
+                 {"source_system": source, "table_name": table, "cursor_column": cursor,
+                  "cursor_type": cursor_type, "watermark": staged_max, "job_id": job_id})

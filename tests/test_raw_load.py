@@ -1,0 +1,301 @@
+"""Ingestion against real databases: discovery types, drift, quarantine, idempotency, windows, deletions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from partner_sync.config import load_settings
+from partner_sync.migrations import migrate, migration_params
+from partner_sync.pipeline import run_source
+from partner_sync.raw.artifacts import write_artifacts
+from partner_sync.raw.discovery import DiscoveryError, discover
+from partner_sync.raw.reconcile import reconcile_source
+from partner_sync.raw.sync import TablesFailed
+from partner_sync.source_defs import parse_source
+
+pytestmark = pytest.mark.db
+T0 = datetime(2026, 3, 1, 12, 0, 0)
+
+
+@pytest.fixture
+def env(make_db):
+    src, wh = make_db("src"), make_db("wh")
+    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": src,
+                              "AIRFLOW_CONN_APN_DB": src, "PARTNER_SYNC_POOL_MIN": "1",
+                              "PARTNER_SYNC_POOL_MAX": "4", "PARTNER_SYNC_EMBEDDING_DIM": "8",
+                              "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}, dotenv=False)
+    migrate(wh, settings.sql_dir, migration_params(settings))
+    return settings, src, wh
+
+
+def source(tables: dict) -> object:
+    return parse_source({"source": "odoo", "connection_id": "odoo_db", "tables": tables})
+
+
+LEAD = {"lead": {"primary_key": ["id"], "cursor": "write_date"}}
+
+
+def sql_exec(url: str, *stmts, params=None):
+    with psycopg.connect(url, autocommit=True) as c:
+        for s in stmts:
+            c.execute(s, params)
+
+
+def rows(url: str, q: str, params=None) -> list[tuple]:
+    with psycopg.connect(url) as c:
+        return c.execute(q, params).fetchall()
+
+
+def make_lead(src: str, n: int = 100) -> None:
+    sql_exec(src, "CREATE TABLE lead (id int PRIMARY KEY, name varchar(64), amount numeric(12,2), "
+                  "tags jsonb, write_date timestamp)",
+             "INSERT INTO lead SELECT g, 'Lead ' || g, g * 1.5, jsonb_build_object('g', g), "
+             f"TIMESTAMP '{T0}' + g * interval '1 minute' FROM generate_series(1, {n}) g")
+
+
+def sync(settings, src_def, **kw):
+    job_id, results, ctx = run_source(settings, src_def, stages=("extract", "raw_load"), **kw)
+    return job_id, {t.table: t for t in ctx.loads}, ctx
+
+
+# -- discovery -----------------------------------------------------------------------------------
+ALL_TYPES = [
+    ("c_varchar", "character varying(20)"), ("c_numeric", "numeric(12,3)"), ("c_numeric_free", "numeric"),
+    ("c_int4", "integer"), ("c_int8", "bigint"), ("c_int2", "smallint"), ("c_float8", "double precision"),
+    ("c_bool", "boolean"), ("c_date", "date"), ("c_ts", "timestamp without time zone"),
+    ("c_tstz", "timestamp with time zone"), ("c_jsonb", "jsonb"), ("c_bytea", "bytea"),
+    ("c_int_array", "integer[]"), ("c_text_array", "text[]"), ("c_text", "text"), ("c_uuid", "uuid"),
+]
+
+
+def test_discovery_keeps_every_exact_type_and_hides_secrets(env, tmp_path):
+    settings, src, wh = env
+    cols = ", ".join(f"{n} {t}" for n, t in ALL_TYPES)
+    sql_exec(src, "CREATE TYPE mood AS ENUM ('ok', 'meh')", "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
+             f"CREATE TABLE everything (id int PRIMARY KEY, {cols}, c_enum mood, c_domain posint, "
+             "password varchar, api_key text, access_token text, signup_token text, write_date timestamp)",
+             "INSERT INTO everything (id, c_varchar, c_enum, c_domain, password, c_int_array, c_bytea, c_tstz) "
+             "VALUES (1, 'x', 'ok', 5, 'hunter2', '{1,2}', '\\x00ff', '2026-01-01 10:00+02')")
+    src_def = source({"everything": {"primary_key": ["id"], "cursor": "write_date", "exclude_columns": ["c_uuid"],
+                                     "include_columns": ["access_token"]}})
+    with psycopg.connect(src) as c:
+        found = discover(c, src_def, settings.include_dir)["everything"]
+    types = {c.name: c.data_type for c in found.columns}
+    for name, typ in ALL_TYPES:
+        if name != "c_uuid":
+            assert types[name] == typ, name
+    assert types["c_enum"] == "text" and types["c_domain"] == "integer"
+    assert found.excluded == {"c_uuid": "excluded in the source definition",
+                              "password": "matches secret pattern 'password'",
+                              "api_key": "matches secret pattern 'api_key'",
+                              "signup_token": "matches secret pattern 'token'"}
+    assert "access_token" in types
+    _, loads, _ = sync(settings, src_def)
+    assert loads["everything"].inserted == 1
+    raw = dict(rows(wh, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                        "WHERE attrelid = 'raw.odoo_everything'::regclass AND attnum > 0"))
+    assert {k: raw[k] for k in types} == types
+    assert "password" not in raw and "api_key" not in raw
+    assert list(raw)[:5] == ["_raw_id", "_ingested_at", "_source_system", "_sync_batch_id", "_deleted_at"]
+    assert rows(wh, "SELECT c_enum, c_int_array, c_bytea, c_tstz FROM raw.odoo_everything") == [
+        ("ok", [1, 2], b"\x00\xff", datetime(2026, 1, 1, 8, 0, tzinfo=timezone.utc))]
+
+    # artifacts: reproducible byte for byte, sorted, no timestamps
+    j1, s1 = write_artifacts(tmp_path, "odoo", {"everything": found})
+    first = (j1.read_bytes(), s1.read_bytes())
+    write_artifacts(tmp_path, "apn", {"everything": found})
+    write_artifacts(tmp_path, "odoo", {"everything": found})
+    merged = json.loads(j1.read_text())
+    assert list(merged["sources"]) == ["apn", "odoo"]
+    assert merged["sources"]["odoo"]["tables"]["everything"]["excluded_columns"]["password"].startswith("matches")
+    assert 'CREATE TABLE IF NOT EXISTS "raw"."odoo_everything"' in s1.read_text()
+    write_artifacts(tmp_path / "again", "odoo", {"everything": found})
+    assert (tmp_path / "again" / j1.relative_to(tmp_path)).read_bytes() == first[0]
+    assert (tmp_path / "again" / s1.relative_to(tmp_path)).read_bytes() == first[1]
+
+
+def test_missing_table_is_named(env):
+    settings, src, wh = env
+    make_lead(src, 1)
+    src_def = source({**LEAD, "ghost": {"primary_key": ["id"]}, "phantom": {"primary_key": ["id"]}})
+    with psycopg.connect(src) as c, pytest.raises(DiscoveryError, match="not found at the source: ghost, phantom"):
+        discover(c, src_def, settings.include_dir)
+
+
+# -- loading, idempotency, counts ---------------------------------------------------------------
+def test_full_then_rerun_changes_nothing_and_job_counts_match_raw(env):
+    settings, src, wh = env
+    make_lead(src, 500)
+    job1, loads, ctx = sync(settings, source(LEAD))
+    assert (loads["lead"].inserted, loads["lead"].updated, loads["lead"].path) == (500, 0, "binary")
+    assert ctx.status == "success"
+    job_row = rows(wh, "SELECT status, job_type, records_processed, records_inserted, records_updated, "
+                       "config->'stages'->'raw_load'->'tables'->'lead'->>'inserted' FROM ops.sync_jobs "
+                       "WHERE job_id = %s", (job1,))[0]
+    assert job_row == ("success", "incremental", 500, 500, 0, "500")
+    assert rows(wh, "SELECT count(*), count(DISTINCT _sync_batch_id), min(_source_system) FROM raw.odoo_lead") == [
+        (500, 1, "odoo")]
+    before = rows(wh, "SELECT * FROM raw.odoo_lead ORDER BY id")
+    _, loads, _ = sync(settings, source(LEAD), full_refresh=True)
+    assert (loads["lead"].inserted, loads["lead"].updated, loads["lead"].unchanged) == (0, 0, 500)
+    assert rows(wh, "SELECT * FROM raw.odoo_lead ORDER BY id") == before
+
+    sql_exec(src, "UPDATE lead SET name = 'Renamed', write_date = write_date + interval '1 day' WHERE id <= 3",
+             "UPDATE lead SET write_date = write_date + interval '1 day' WHERE id = 4")  # a no-op write
+    _, loads, _ = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert (t.inserted, t.updated) == (0, 4)  # write_date itself is a mirrored column
+    assert t.staged < 20, "incremental read only the changed rows and the overlap"
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE name = 'Renamed'") == [(3,)]
+
+
+def test_incremental_window_overlap_and_data_interval(env):
+    settings, src, wh = env
+    make_lead(src, 100)  # write_date T0 + id minutes
+    sync(settings, source(LEAD))
+    assert rows(wh, "SELECT watermark FROM ops.watermarks WHERE table_name = 'lead'") == [
+        (str(T0 + timedelta(minutes=100)),)]
+    _, loads, _ = sync(settings, source(LEAD))
+    w = loads["lead"].window
+    assert w["lower"] == str(T0 + timedelta(minutes=95)) and "overlap" in w["reason"]
+    assert loads["lead"].staged == 5 and loads["lead"].unchanged == 5  # ids 96..100 re-read, nothing changed
+    # an explicit data interval (Airflow): [start - overlap, end), aware UTC mapped onto the naive cursor
+    start = (T0 + timedelta(minutes=30)).replace(tzinfo=timezone.utc)
+    _, loads, _ = sync(settings, source(LEAD), data_interval=(start, start + timedelta(minutes=10)))
+    assert loads["lead"].staged == 15  # minutes 25..39
+    assert loads["lead"].window["reason"] == "data interval"
+    # a backfill never moves the watermark back
+    assert rows(wh, "SELECT watermark FROM ops.watermarks WHERE table_name = 'lead'") == [
+        (str(T0 + timedelta(minutes=100)),)]
+
+
+def test_deletion_and_revival(env):
+    settings, src, wh = env
+    make_lead(src, 50)
+    sync(settings, source(LEAD))
+    sql_exec(src, "CREATE TABLE lead_backup AS SELECT * FROM lead WHERE id IN (7, 8)",
+             "DELETE FROM lead WHERE id IN (7, 8)")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].deleted == 2
+    assert rows(wh, "SELECT id FROM raw.odoo_lead WHERE _deleted_at IS NOT NULL ORDER BY id") == [(7,), (8,)]
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead") == [(50,)]  # marked, never deleted
+    sql_exec(src, "INSERT INTO lead SELECT * FROM lead_backup")  # back, with its old write_date
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].revived == 2
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE _deleted_at IS NOT NULL") == [(0,)]
+
+
+# -- drift --------------------------------------------------------------------------------------
+def test_drift_add_keep_widen_and_refuse(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE lead (id int PRIMARY KEY, small int, code varchar(10), amount numeric(8,2), "
+                  "seen timestamp, legacy text, kind int, write_date timestamp)",
+             "INSERT INTO lead VALUES (1, 5, 'abc', 123.45, '2026-01-01 00:00', 'old', 1, now())",
+             "CREATE TABLE other (id int PRIMARY KEY, v text)", "INSERT INTO other VALUES (1, 'x')")
+    tables = {**LEAD, "other": {"primary_key": ["id"]}}
+    sync(settings, source(tables))
+    sql_exec(src, "ALTER TABLE lead ADD COLUMN fresh text, DROP COLUMN legacy, ALTER COLUMN small TYPE bigint, "
+                  "ALTER COLUMN code TYPE varchar(50), ALTER COLUMN amount TYPE numeric(14,2), "
+                  "ALTER COLUMN seen TYPE timestamptz USING seen AT TIME ZONE 'UTC'",
+             "INSERT INTO lead VALUES (2, 9000000000, repeat('z', 40), 123456789.12, '2026-02-01 00:00+00', 2, "
+             "now(), 'new')")
+    _, loads, _ = sync(settings, source(tables), full_refresh=True)
+    drift = loads["lead"].drift
+    assert drift["added"] == ["fresh"] and drift["gone"] == ["legacy"]
+    assert len(drift["widened"]) == 4
+    types = dict(rows(wh, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                          "attrelid = 'raw.odoo_lead'::regclass AND attnum > 0"))
+    assert (types["small"], types["code"], types["amount"], types["seen"], types["legacy"]) == (
+        "bigint", "character varying(50)", "numeric(14,2)", "timestamp with time zone", "text")
+    assert rows(wh, "SELECT id, small, legacy, fresh, seen FROM raw.odoo_lead ORDER BY id") == [
+        (1, 5, "old", None, datetime(2026, 1, 1, tzinfo=timezone.utc)),  # gone column keeps what it had
+        (2, 9000000000, None, "new", datetime(2026, 2, 1, tzinfo=timezone.utc))]
+
+    before = rows(wh, "SELECT * FROM raw.odoo_lead ORDER BY id")
+    sql_exec(src, "ALTER TABLE lead ALTER COLUMN kind TYPE date USING DATE '2026-01-01' + kind",
+             "INSERT INTO other VALUES (2, 'y')")
+    with pytest.raises(TablesFailed) as err:
+        sync(settings, source(tables), full_refresh=True)
+    msg = str(err.value)
+    assert "raw.odoo_lead" in msg and "column kind: integer -> date" in msg
+    assert rows(wh, "SELECT * FROM raw.odoo_lead ORDER BY id") == before  # untouched
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_other") == [(2,)]  # the other table still loaded
+    status, details = rows(wh, "SELECT status, error_details FROM ops.sync_jobs ORDER BY started_at DESC LIMIT 1")[0]
+    assert status == "failed" and "lead" in details["failed_tables"]
+
+
+# -- quarantine ---------------------------------------------------------------------------------
+def test_bad_rows_quarantined_good_rows_loaded(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE lead (id int, payload text, code text, qty text, write_date timestamp)",
+             "INSERT INTO lead VALUES (1, '{\"ok\": true}', 'AB', '1', now()), (2, '{broken', 'CD', '2', now()), "
+             "(3, '[1,2]', 'TOOLONGVALUE', '3', now()), (NULL, '{}', 'EF', '4', now()), "
+             "(5, '{}', 'GH', 'not a number', now()), (6, NULL, NULL, NULL, now())")
+    tables = {"lead": {"primary_key": ["id"], "cursor": "write_date",
+                       "column_types": {"payload": "jsonb", "code": "character varying(4)", "qty": "integer"}}}
+    job, loads, ctx = sync(settings, source(tables))
+    t = loads["lead"]
+    assert (t.inserted, t.quarantined, t.path) == (2, 4, "validated")
+    assert ctx.status == "partial"
+    assert rows(wh, "SELECT id FROM raw.odoo_lead ORDER BY id") == [(1,), (6,)]
+    q = rows(wh, "SELECT table_name, source_key, column_name, error_message, payload->>'code' FROM ops.quarantine "
+                 "WHERE sync_job_id = %s ORDER BY source_key NULLS LAST, column_name", (job,))
+    assert [r[:3] for r in q] == [("lead", "2", "payload"), ("lead", "3", "code"), ("lead", "5", "qty"),
+                                  ("lead", None, "id")]
+    assert "invalid input syntax for type json" in q[0][3]
+    assert "too long" in q[1][3] and q[1][4] == "TOOLONGVALUE"
+    assert q[3][3] == "primary key is NULL"
+    assert rows(wh, "SELECT status FROM ops.sync_jobs WHERE job_id = %s", (job,)) == [("partial",)]
+
+
+def test_null_key_on_the_binary_path(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE lead (id int, name text, write_date timestamp)",
+             "INSERT INTO lead VALUES (1, 'a', now()), (NULL, 'no key', now())")
+    job, loads, _ = sync(settings, source(LEAD))
+    assert (loads["lead"].path, loads["lead"].inserted, loads["lead"].quarantined) == ("binary", 1, 1)
+    assert rows(wh, "SELECT column_name, payload->>'name' FROM ops.quarantine") == [("id", "no key")]
+
+
+def test_duplicate_source_keys_fail_clearly(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE lead (id int, write_date timestamp)", "INSERT INTO lead VALUES (1, now()), (1, now())")
+    with pytest.raises(TablesFailed, match=r"table lead: primary key \(id\) is not unique.*key '1' appears 2 times"):
+        sync(settings, source(LEAD))
+
+
+# -- identifiers --------------------------------------------------------------------------------
+def test_hostile_identifiers(env):
+    settings, src, wh = env
+    sql_exec(src, 'CREATE TABLE "Weird Table" ("ID" int PRIMARY KEY, "Upper" text, "with space" int, '
+                  '"quo""te" text, "x; drop table y" text, "Write Date" timestamp)',
+             """INSERT INTO "Weird Table" VALUES (1, 'U', 2, 'q"', 'boom', now())""")
+    src_def = source({"Weird Table": {"primary_key": ["ID"], "cursor": "Write Date"}})
+    _, loads, _ = sync(settings, src_def)
+    assert loads["Weird Table"].inserted == 1
+    assert rows(wh, 'SELECT "ID", "Upper", "with space", "quo""te", "x; drop table y" FROM raw."odoo_Weird Table"') \
+        == [(1, "U", 2, 'q"', "boom")]
+    _, loads, _ = sync(settings, src_def)
+    assert loads["Weird Table"].unchanged == 1
+
+
+# -- reconciliation -----------------------------------------------------------------------------
+def test_reconcile_finds_rows_the_cursor_missed(env):
+    settings, src, wh = env
+    make_lead(src, 300)
+    sync(settings, source(LEAD))
+    # raw-SQL writes that skip write_date (as Odoo custom modules do)
+    sql_exec(src, "UPDATE lead SET name = 'silently changed' WHERE id IN (10, 20, 30)")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].updated == 0  # the cursor cannot see them
+    report = reconcile_source(settings, source(LEAD), range_size=64)
+    t = report.tables[0]
+    assert (t.checked, t.missed, t.reloaded) == (300, 3, 3)
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE name = 'silently changed'") == [(3,)]
+    assert reconcile_source(settings, source(LEAD), range_size=64).tables[0].missed == 0
+    assert rows(wh, "SELECT job_type, status FROM ops.sync_jobs WHERE job_id = %s", (report.job_id,)) == [
+        ("reconcile", "success")]
