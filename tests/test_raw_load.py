@@ -299,3 +299,32 @@ def test_reconcile_finds_rows_the_cursor_missed(env):
     assert reconcile_source(settings, source(LEAD), range_size=64).tables[0].missed == 0
     assert rows(wh, "SELECT job_type, status FROM ops.sync_jobs WHERE job_id = %s", (report.job_id,)) == [
         ("reconcile", "success")]
+
+
+# -- rows that arrive as Python values (API sources) ----------------------------------------------
+def test_api_rows_quarantine_nul_bytes_broken_json_and_null_keys(env):
+    from partner_sync.raw.discovery import Column, TableSchema
+    from partner_sync.raw.loader import load_table
+
+    settings, src, wh = env
+    schema = TableSchema("opportunity", [Column("id", "text", False), Column("title", "text"),
+                                         Column("spend", "numeric(15,2)"), Column("team", "jsonb"),
+                                         Column("modified", "timestamp with time zone")],
+                         ("id",), "modified")
+    job = run_source(settings, source(LEAD), stages=())[0]
+    rows_in = [
+        {"id": "O1", "title": "Good", "spend": "10.50", "team": [{"role": "PSM"}], "modified": "2026-01-01T00:00:00Z"},
+        {"id": "O2", "title": "Nul\x00byte", "spend": "1", "team": None, "modified": "2026-01-02T00:00:00Z"},
+        {"id": "O3", "title": "Bad json", "spend": "1", "team": "{not json", "modified": "2026-01-03T00:00:00Z"},
+        {"id": None, "title": "No key", "spend": "1", "team": None, "modified": "2026-01-04T00:00:00Z"},
+        {"id": "O5", "title": "Too much", "spend": "1" * 20, "team": {}, "modified": "2026-01-05T00:00:00Z"},
+    ]
+    load = load_table(None, settings.conn("warehouse_db"), "apn", schema, raw_table="apn_opportunity", job_id=job,
+                      include_dir=settings.include_dir, rows=rows_in, source_keys=[("O1",), ("O2",)])
+    assert (load.inserted, load.quarantined, load.path) == (1, 4, "validated")
+    got = rows(wh, "SELECT source_key, column_name, error_message FROM ops.quarantine ORDER BY source_key NULLS LAST")
+    assert [g[:2] for g in got] == [("O2", "title"), ("O3", "team"), ("O5", "spend"), (None, "id")]
+    assert got[0][2] == "NUL byte (0x00) at position 3 in text"
+    assert "numeric field overflow" in got[2][2]
+    assert rows(wh, "SELECT id, spend, team FROM raw.apn_opportunity") == [("O1", 10.5, [{"role": "PSM"}])]
+    assert load.watermark == "2026-01-01 00:00:00+00"

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Iterable, Mapping, Sequence
 
 import psycopg
 from psycopg import sql
@@ -22,6 +24,7 @@ from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
 from partner_sync.raw.discovery import TableSchema
+from partner_sync.raw.row_feed import RowFeed
 from partner_sync.raw.watermarks import Window, advance_watermark, compute_window
 from partner_sync.sql_files import load_sql
 
@@ -175,16 +178,23 @@ def _select(ctx: _Ctx, window: Window, cursor: str | None, only_keys: list[tuple
     return sql.SQL("SELECT {} FROM {} WHERE {}").format(ctx.cols, ctx.src, cond)
 
 
-def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions) -> int:
+def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
+                feed: RowFeed | None = None) -> int:
     """Validating path: text staging, per-column checks, quarantine, cast the good rows."""
     tstage, bad, stage = sql.Identifier("_stg_text"), sql.Identifier("_stg_bad"), sql.Identifier("_stg")
     text_cols = sql.SQL(", ").join(sql.SQL("NULL::text AS {}").format(sql.Identifier(c))
                                    for c in ctx.schema.column_names)
     wh.execute(ctx.tmpl("stage_text_create", tstage=tstage, bad=bad, raw=ctx.raw, text_cols=text_cols))
-    rows, nbytes = _pipe(src, wh, sql.SQL("COPY ({}) TO STDOUT").format(select),
-                         sql.SQL("COPY {} ({}) FROM STDIN").format(tstage, ctx.cols), ctx.raw_table,
-                         opts.progress_seconds)
-    result.bytes = nbytes
+    if feed is None:
+        _, result.bytes = _pipe(src, wh, sql.SQL("COPY ({}) TO STDOUT").format(select),
+                                sql.SQL("COPY {} ({}) FROM STDIN").format(tstage, ctx.cols), ctx.raw_table,
+                                opts.progress_seconds)
+    else:
+        _, result.bytes = feed.copy_into(wh, tstage, ctx.schema.column_names)
+        if feed.bad:
+            with wh.cursor().copy(sql.SQL("COPY {} (_row_no, column_name, message) FROM STDIN").format(bad)) as cp:
+                for entry in feed.bad:
+                    cp.write_row(entry)
     for col in ctx.schema.column_names:
         typ = ctx.raw_types[col]
         if typ == "text":
@@ -202,24 +212,28 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
     return cur.rowcount
 
 
-def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad) -> None:
+def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable[Sequence] | None = None) -> None:
     """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived."""
     pk = ctx.schema.primary_key
-    src_fp = src.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.src,
-                                  filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
-    raw_fp = wh.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.raw,
-                                 filter=sql.SQL("s._deleted_at IS NULL"))).fetchone()
-    if tuple(src_fp) == tuple(raw_fp):
-        return  # same key set on both sides: nothing deleted, nothing to revive
     keys = sql.Identifier("_stg_keys")
-    wh.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
-        keys, sql.SQL(", ").join(map(sql.Identifier, pk)), ctx.raw))
     kcols = sql.SQL(", ").join(map(sql.Identifier, pk))
-    same_types = all(ctx.schema.column(k).source_type == ctx.raw_types[k] for k in pk)
-    fmt = sql.SQL(" (FORMAT BINARY)") if same_types else sql.SQL("")
-    _pipe(src, wh, sql.SQL("COPY (SELECT {} FROM {} AS s WHERE NOT ({})) TO STDOUT{}").format(
-        kcols, ctx.src, ctx.null_key("s"), fmt),
-        sql.SQL("COPY {} ({}) FROM STDIN{}").format(keys, kcols, fmt), ctx.raw_table, 3600)
+    if source_keys is None:
+        src_fp = src.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.src,
+                                      filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
+        raw_fp = wh.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.raw,
+                                     filter=sql.SQL("s._deleted_at IS NULL"))).fetchone()
+        if tuple(src_fp) == tuple(raw_fp):
+            return  # same key set on both sides: nothing deleted, nothing to revive
+    wh.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+        keys, kcols, ctx.raw))
+    if source_keys is not None:
+        RowFeed(source_keys).copy_into(wh, keys, list(pk))
+    else:
+        same_types = all(ctx.schema.column(k).source_type == ctx.raw_types[k] for k in pk)
+        fmt = sql.SQL(" (FORMAT BINARY)") if same_types else sql.SQL("")
+        _pipe(src, wh, sql.SQL("COPY (SELECT {} FROM {} AS s WHERE NOT ({})) TO STDOUT{}").format(
+            kcols, ctx.src, ctx.null_key("s"), fmt),
+            sql.SQL("COPY {} ({}) FROM STDIN{}").format(keys, kcols, fmt), ctx.raw_table, 3600)
     wh.execute(sql.SQL("CREATE INDEX ON {} ({})").format(keys, kcols))
     wh.execute(sql.SQL("ANALYZE {}").format(keys))
     join = sql.SQL(" AND ").join(sql.SQL("k.{0} = r.{0}").format(sql.Identifier(k)) for k in pk)
@@ -228,20 +242,30 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad) -> None:
     result.revived = wh.execute(ctx.tmpl("revive", raw=ctx.raw, keys=keys, join=join), ctx.params()).rowcount
 
 
-def load_table(source_conn: ConnSpec, warehouse_conn: ConnSpec | str, source: str, schema: TableSchema, *,
+def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, source: str, schema: TableSchema, *,
                raw_table: str, job_id: uuid.UUID, include_dir, options: LoadOptions | None = None,
-               source_schema: str = "public", only_keys: list[tuple] | None = None) -> TableLoad:
-    """Load one table in one warehouse transaction; on any error raw (and the watermark) stay as they were."""
+               source_schema: str = "public", only_keys: list[tuple] | None = None,
+               rows: Iterable[Sequence | Mapping] | None = None,
+               source_keys: Iterable[Sequence] | None = None) -> TableLoad:
+    """Load one table in one warehouse transaction; on any error raw (and the watermark) stay as they were.
+
+    ``source_conn`` is a database source; API sources pass ``rows`` (values in the discovered column order,
+    or mappings) and, for deletion detection, every current ``source_keys`` instead, with ``source_conn`` None.
+    """
     opts = options or LoadOptions()
     result = TableLoad(schema.name, raw_table)
     started = time.monotonic()
     batch_id = uuid.uuid4()
-    with connect(warehouse_conn) as wh, connect(source_conn) as src:
-        src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for rows and keys
-        src.read_only = True
+    with ExitStack() as stack:
+        wh = stack.enter_context(connect(warehouse_conn))
+        src = None
+        if rows is None:
+            src = stack.enter_context(connect(source_conn))
+            src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for rows and keys
+            src.read_only = True
+            src.execute(SESSION_SETTINGS)
         wh.execute(SESSION_SETTINGS)
         wh.commit()
-        src.execute(SESSION_SETTINGS)
         with wh.transaction():
             _lock(wh, raw_table, opts.lock_wait_seconds)
             raw_types = _prepare_table(wh, source, raw_table, schema, result)
@@ -255,7 +279,7 @@ def load_table(source_conn: ConnSpec, warehouse_conn: ConnSpec | str, source: st
             wh.execute(ctx.tmpl("stage_create", stage=stage, cols=ctx.cols, raw=ctx.raw))
             same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
             staged = None
-            if same_types:
+            if same_types and rows is None:
                 try:
                     with wh.transaction():  # savepoint: a rejected value falls back to the validating path
                         staged, result.bytes = _pipe(
@@ -274,7 +298,8 @@ def load_table(source_conn: ConnSpec, warehouse_conn: ConnSpec | str, source: st
                     staged = None
             if staged is None:
                 result.path = "validated"
-                staged = _stage_text(src, wh, ctx, select, result, opts)
+                staged = _stage_text(src, wh, ctx, select, result, opts,
+                                     RowFeed(rows) if rows is not None else None)
             result.staged = staged
             pk = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
             excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c))
@@ -293,15 +318,16 @@ def load_table(source_conn: ConnSpec, warehouse_conn: ConnSpec | str, source: st
                                 f"{dups[0][0]!r} appears {dups[0][1]} times; raw left as it was") from None
             result.inserted, result.updated = ins, upd
             result.unchanged = staged - ins - upd
-            if opts.deletions:
-                _mark_deletions(src, wh, ctx, result)
+            if opts.deletions and (src is not None or source_keys is not None):
+                _mark_deletions(src, wh, ctx, result, source_keys)
             if schema.cursor:
                 staged_max = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(
                     sql.Identifier(schema.cursor), stage)).fetchone()[0]
                 advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type, staged_max,
                                   job_id)
                 result.watermark = staged_max
-        src.rollback()
+        if src is not None:
+            src.rollback()
         if result.inserted + result.updated > 10_000:
             wh.autocommit = True
             wh.execute(sql.SQL("ANALYZE {}").format(ctx.raw))
