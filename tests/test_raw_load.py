@@ -131,7 +131,7 @@ def test_full_then_rerun_changes_nothing_and_job_counts_match_raw(env):
     settings, src, wh = env
     make_lead(src, 500)
     job1, loads, ctx = sync(settings, source(LEAD))
-    assert (loads["lead"].inserted, loads["lead"].updated, loads["lead"].path) == (500, 0, "binary")
+    assert (loads["lead"].inserted, loads["lead"].updated, loads["lead"].path) == (500, 0, "direct")
     assert ctx.status == "success"
     job_row = rows(wh, "SELECT status, job_type, records_processed, records_inserted, records_updated, "
                        "config->'stages'->'raw_load'->'tables'->'lead'->>'inserted' FROM ops.sync_jobs "
@@ -252,13 +252,18 @@ def test_bad_rows_quarantined_good_rows_loaded(env):
     assert rows(wh, "SELECT status FROM ops.sync_jobs WHERE job_id = %s", (job,)) == [("partial",)]
 
 
-def test_null_key_on_the_binary_path(env):
+def test_null_key_on_the_binary_paths(env):
     settings, src, wh = env
     sql_exec(src, "CREATE TABLE lead (id int, name text, write_date timestamp)",
              "INSERT INTO lead VALUES (1, 'a', now()), (NULL, 'no key', now())")
-    job, loads, _ = sync(settings, source(LEAD))
-    assert (loads["lead"].path, loads["lead"].inserted, loads["lead"].quarantined) == ("binary", 1, 1)
-    assert rows(wh, "SELECT column_name, payload->>'name' FROM ops.quarantine") == [("id", "no key")]
+    job, loads, _ = sync(settings, source(LEAD))  # empty mirror: straight into raw
+    assert (loads["lead"].path, loads["lead"].inserted, loads["lead"].quarantined) == ("direct", 1, 1)
+    sql_exec(src, "INSERT INTO lead VALUES (2, 'b', now()), (NULL, 'still no key', now())")
+    job, loads, _ = sync(settings, source(LEAD))  # staged and upserted
+    assert (loads["lead"].path, loads["lead"].inserted, loads["lead"].quarantined) == ("binary", 1, 2)
+    assert rows(wh, "SELECT column_name, payload->>'name' FROM ops.quarantine ORDER BY quarantined_at, 2") == [
+        ("id", "no key"), ("id", "no key"), ("id", "still no key")]
+    assert rows(wh, "SELECT id FROM raw.odoo_lead ORDER BY id") == [(1,), (2,)]
 
 
 def test_duplicate_source_keys_fail_clearly(env):

@@ -39,6 +39,7 @@ class StageContext:
     loads: list[Any] = field(default_factory=list)
     partial: bool = False
     status: str = "running"
+    discovered: dict[str, Any] | None = None
 
 
 @dataclass
@@ -63,6 +64,7 @@ def _extract(ctx: StageContext) -> dict[str, Any]:
     from partner_sync.raw.sync import discover_source
 
     schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
+    ctx.discovered = schemas  # the next stage in this process reuses it; an Airflow task discovers again
     return {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded} for name, t in schemas.items()}}
 
 
@@ -70,7 +72,7 @@ def _raw_load(ctx: StageContext) -> dict[str, Any]:
     """Stream every table into raw; quarantined rows make the job partial, failed tables fail the stage."""
     from partner_sync.raw.sync import TablesFailed, discover_source, load_options, sync_tables
 
-    schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
+    schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables)
     outcome = sync_tables(ctx.settings, ctx.source, schemas, ctx.job_id,
                           load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval))
     totals = outcome.totals()

@@ -5,5 +5,5 @@ VALUES (%(source_system)s, %(table_name)s, %(cursor_column)s, %(cursor_type)s, %
 ON CONFLICT (source_system, table_name) DO UPDATE
 SET watermark = EXCLUDED.watermark, cursor_column = EXCLUDED.cursor_column, cursor_type = EXCLUDED.cursor_type,
     last_job_id = EXCLUDED.last_job_id, updated_at = now()
-WHERE w.watermark IS NULL OR w.cursor_type <> EXCLUDED.cursor_type
+WHERE w.watermark IS NULL OR w.cursor_type IS DISTINCT FROM EXCLUDED.cursor_type
    OR EXCLUDED.watermark::{cursor_type} > w.watermark::{cursor_type}

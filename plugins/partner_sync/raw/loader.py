@@ -52,6 +52,7 @@ class LoadOptions:
     lock_wait_seconds: float = 60.0
     deletions: bool = True
     progress_seconds: float = 5.0
+    analyze_target: int = 10
 
 
 @dataclass
@@ -212,17 +213,36 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
     return cur.rowcount
 
 
+def _source_fingerprint(src, ctx: _Ctx) -> tuple[int, object]:
+    row = src.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.src,
+                               filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
+    return row[0], row[1]
+
+
+def _store_fingerprint(wh, ctx: _Ctx, fp: tuple[int, object]) -> None:
+    wh.execute(load_sql(ctx.include_dir, "raw/store_key_fingerprint"),
+               {**ctx.params(), "key_count": fp[0], "key_hash": fp[1]})
+
+
 def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable[Sequence] | None = None) -> None:
-    """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived."""
+    """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived.
+
+    A fingerprint (count + sum of key hashes) of the source key set is kept per table: when it has not
+    changed since the last load, raw already holds exactly those keys and no key crosses the wire.
+    """
     pk = ctx.schema.primary_key
     keys = sql.Identifier("_stg_keys")
     kcols = sql.SQL(", ").join(map(sql.Identifier, pk))
+    src_fp = None
     if source_keys is None:
-        src_fp = src.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.src,
-                                      filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
+        src_fp = _source_fingerprint(src, ctx)
+        stored = wh.execute(load_sql(ctx.include_dir, "raw/read_key_fingerprint"), ctx.params()).fetchone()
+        if stored and tuple(stored) == src_fp:
+            return
         raw_fp = wh.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.raw,
                                      filter=sql.SQL("s._deleted_at IS NULL"))).fetchone()
-        if tuple(src_fp) == tuple(raw_fp):
+        if tuple(raw_fp) == src_fp:
+            _store_fingerprint(wh, ctx, src_fp)
             return  # same key set on both sides: nothing deleted, nothing to revive
     wh.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
         keys, kcols, ctx.raw))
@@ -240,6 +260,74 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
     result.deleted = wh.execute(ctx.tmpl("mark_deleted", raw=ctx.raw, keys=keys, join=join),
                                 ctx.params()).rowcount
     result.revived = wh.execute(ctx.tmpl("revive", raw=ctx.raw, keys=keys, join=join), ctx.params()).rowcount
+    if src_fp is not None:
+        _store_fingerprint(wh, ctx, src_fp)
+
+
+def _copy_direct(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions) -> bool:
+    """First load of an empty mirror: binary COPY straight into raw. False (nothing kept) if a row is refused."""
+    try:
+        with wh.transaction():
+            result.staged, result.bytes = _pipe(
+                src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
+                sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
+                ctx.raw_table, opts.progress_seconds)
+    except (*_DATA_ERRORS, psycopg.errors.UniqueViolation) as exc:
+        log.warning(kv("load.fallback", table=f"raw.{ctx.raw_table}", reason=str(exc).splitlines()[0]))
+        result.staged = result.bytes = 0
+        return False
+    if any(ctx.schema.column(k).nullable for k in ctx.schema.primary_key):
+        result.quarantined = wh.execute(ctx.tmpl(
+            "quarantine_null_keys", stage=ctx.raw, null_key=ctx.null_key("s"),
+            column_name=sql.Literal(",".join(ctx.schema.primary_key))), ctx.params()).rowcount
+        result.staged -= result.quarantined
+    result.inserted, result.path = result.staged, "direct"
+    return True
+
+
+def _staged_load(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
+                 same_types: bool, rows: Iterable | None) -> None:
+    """Stage (binary when types match, else validated text), then upsert only what changed."""
+    stage = sql.Identifier("_stg")
+    schema = ctx.schema
+    wh.execute(ctx.tmpl("stage_create", stage=stage, cols=ctx.cols, raw=ctx.raw))
+    staged = None
+    if same_types and rows is None:
+        try:
+            with wh.transaction():  # savepoint: a rejected value falls back to the validating path
+                staged, result.bytes = _pipe(
+                    src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
+                    sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, ctx.cols),
+                    ctx.raw_table, opts.progress_seconds)
+                if any(schema.column(k).nullable for k in schema.primary_key):
+                    cur = wh.execute(ctx.tmpl("quarantine_null_keys", stage=stage, null_key=ctx.null_key("s"),
+                                              column_name=sql.Literal(",".join(schema.primary_key))),
+                                     ctx.params())
+                    result.quarantined = cur.rowcount
+                    staged -= cur.rowcount
+        except _DATA_ERRORS as exc:
+            log.warning(kv("load.fallback", table=f"raw.{ctx.raw_table}", reason=str(exc).splitlines()[0]))
+            staged = None
+    if staged is None:
+        result.path = "validated"
+        staged = _stage_text(src, wh, ctx, select, result, opts, RowFeed(rows) if rows is not None else None)
+    result.staged = staged
+    pk = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
+    excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in schema.column_names)
+    r_cols = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in schema.column_names)
+    try:
+        with wh.transaction():
+            ins, upd = wh.execute(ctx.tmpl("upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, pk=pk,
+                                           excluded_cols=excluded, r_cols=r_cols), ctx.params()).fetchone()
+    except psycopg.errors.CardinalityViolation:
+        dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
+                                   pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
+                                                           for k in schema.primary_key))).fetchall()
+        raise LoadError(f"source {ctx.source}: table {schema.name}: primary key ({', '.join(schema.primary_key)}) "
+                        f"is not unique at the source, e.g. key {dups[0][0]!r} appears {dups[0][1]} times; "
+                        "raw left as it was") from None
+    result.inserted, result.updated = ins, upd
+    result.unchanged = staged - ins - upd
 
 
 def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, source: str, schema: TableSchema, *,
@@ -275,61 +363,30 @@ def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, sou
                                     full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval)
             result.window = window.as_dict()
             select = _select(ctx, window, schema.cursor, only_keys)
-            stage = sql.Identifier("_stg")
-            wh.execute(ctx.tmpl("stage_create", stage=stage, cols=ctx.cols, raw=ctx.raw))
+            wh.execute("SELECT set_config('partner_sync.batch_id', %s, true)", (str(batch_id),))
             same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
-            staged = None
-            if same_types and rows is None:
-                try:
-                    with wh.transaction():  # savepoint: a rejected value falls back to the validating path
-                        staged, result.bytes = _pipe(
-                            src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
-                            sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, ctx.cols),
-                            raw_table, opts.progress_seconds)
-                        if any(schema.column(k).nullable for k in schema.primary_key):
-                            cur = wh.execute(ctx.tmpl("quarantine_null_keys", stage=stage,
-                                                      null_key=ctx.null_key("s"),
-                                                      column_name=sql.Literal(",".join(schema.primary_key))),
-                                             ctx.params())
-                            result.quarantined = cur.rowcount
-                            staged -= cur.rowcount
-                except _DATA_ERRORS as exc:
-                    log.warning(kv("load.fallback", table=f"raw.{raw_table}", reason=str(exc).splitlines()[0]))
-                    staged = None
-            if staged is None:
-                result.path = "validated"
-                staged = _stage_text(src, wh, ctx, select, result, opts,
-                                     RowFeed(rows) if rows is not None else None)
-            result.staged = staged
-            pk = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
-            excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c))
-                                          for c in schema.column_names)
-            r_cols = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in schema.column_names)
-            try:
-                with wh.transaction():
-                    ins, upd = wh.execute(ctx.tmpl("upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, pk=pk,
-                                                   excluded_cols=excluded, r_cols=r_cols), ctx.params()).fetchone()
-            except psycopg.errors.CardinalityViolation:
-                dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
-                                           pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
-                                                                   for k in schema.primary_key))).fetchall()
-                raise LoadError(f"source {source}: table {schema.name}: primary key "
-                                f"({', '.join(schema.primary_key)}) is not unique at the source, e.g. key "
-                                f"{dups[0][0]!r} appears {dups[0][1]} times; raw left as it was") from None
-            result.inserted, result.updated = ins, upd
-            result.unchanged = staged - ins - upd
-            if opts.deletions and (src is not None or source_keys is not None):
-                _mark_deletions(src, wh, ctx, result, source_keys)
+            empty = wh.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(ctx.raw)).fetchone()[0]
+            if (empty and same_types and rows is None and only_keys is None
+                    and _copy_direct(src, wh, ctx, select, result, opts)):
+                newest_from = ctx.raw  # an empty mirror: every row was an insert, straight in
+                if opts.deletions:
+                    _store_fingerprint(wh, ctx, _source_fingerprint(src, ctx))
+            else:
+                _staged_load(src, wh, ctx, select, result, opts, same_types, rows)
+                if opts.deletions and (src is not None or source_keys is not None):
+                    _mark_deletions(src, wh, ctx, result, source_keys)
+                newest_from = sql.Identifier("_stg")
             if schema.cursor:
-                staged_max = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(
-                    sql.Identifier(schema.cursor), stage)).fetchone()[0]
-                advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type, staged_max,
-                                  job_id)
-                result.watermark = staged_max
+                result.watermark = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(
+                    sql.Identifier(schema.cursor), newest_from)).fetchone()[0]
+                advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
+                                  result.watermark, job_id)
         if src is not None:
             src.rollback()
         if result.inserted + result.updated > 10_000:
+            # fresh statistics for the transforms; a small sample keeps it cheap on 180-column mirrors
             wh.autocommit = True
+            wh.execute(sql.SQL("SET default_statistics_target = {}").format(sql.Literal(opts.analyze_target)))
             wh.execute(sql.SQL("ANALYZE {}").format(ctx.raw))
     result.seconds = round(time.monotonic() - started, 3)
     log.info(kv("load.table", table=f"raw.{raw_table}", batch=batch_id, staged=result.staged,

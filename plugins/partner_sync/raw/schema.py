@@ -125,7 +125,7 @@ def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Co
         "_raw_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
         "_ingested_at timestamptz NOT NULL DEFAULT now(), "
         "_source_system varchar(50) NOT NULL DEFAULT {source}, "
-        "_sync_batch_id uuid, "
+        "_sync_batch_id uuid DEFAULT nullif(current_setting('partner_sync.batch_id', true), '')::uuid, "
         "_deleted_at timestamptz, "
         "{cols}, UNIQUE ({pk}))").format(
         table=sql.Identifier(RAW_SCHEMA, raw_table), source=sql.Literal(source),

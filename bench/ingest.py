@@ -1,0 +1,171 @@
+"""`make bench` (ingestion): the real load path against a bare COPY of the same rows, same server, same run.
+
+Targets (issue: ingestion): full load >= 50% of the bare COPY rate; incremental with 1% changed rows
+<= 5% of the full load's time; no-change run <= 2%; peak RSS < 500 MB at 1M rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from tabulate import tabulate
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from partner_sync.config import load_settings  # noqa: E402
+from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.migrations import migrate, migration_params  # noqa: E402
+from partner_sync.pipeline import run_source  # noqa: E402
+from partner_sync.source_defs import parse_source  # noqa: E402
+
+KINDS = [  # (count, type, expression of g and i)
+    (40, "integer", "(g * {i}) % 100000"),
+    (40, "character varying(64)", "'val ' || ((g + {i}) % 5000)"),
+    (25, "numeric(12,2)", "round(((g * {i}) % 100000) / 7.0, 2)"),
+    (15, "double precision", "(g * {i}) / 13.0"),
+    (20, "boolean", "(g + {i}) % 3 = 0"),
+    (15, "timestamp without time zone", "TIMESTAMP '2025-01-01' + ((g + {i}) % 1000) * interval '1 hour'"),
+    (10, "date", "DATE '2025-01-01' + (g + {i}) % 700"),
+    (5, "jsonb", "jsonb_build_object('k', g, 'i', {i})"),
+    (8, "text", "md5((g + {i})::text)"),
+]
+
+
+def columns_sql() -> str:
+    cols, i = [], 0
+    for count, typ, expr in KINDS:
+        for _ in range(count):
+            i += 1
+            cols.append(f"({expr.format(i=i)})::{typ} AS c{i:03d}")
+    return ",\n       ".join(cols)
+
+
+def make_source(url: str, table: str, rows: int) -> None:
+    text = (Path(__file__).parent / "crm_lead_shape.sql").read_text()
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute(text.format(table=table, rows=rows, columns=columns_sql()))
+        c.execute(f"VACUUM ANALYZE {table}")
+
+
+def recreate(admin: str, name: str) -> str:
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def bare_copy(src: str, wh: str, table: str) -> tuple[float, int]:
+    """The ceiling: COPY TO -> COPY FROM of the same rows into a plain table, no staging, no upsert."""
+    with psycopg.connect(src) as s, psycopg.connect(wh) as w:
+        w.execute("DROP TABLE IF EXISTS bare_copy")
+        cols = s.execute("SELECT string_agg(format('%%I %%s', attname, format_type(atttypid, atttypmod)), ', ' "
+                         "ORDER BY attnum) FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                         (table,)).fetchone()[0]
+        w.execute(f"CREATE TABLE bare_copy ({cols})")
+        w.commit()
+        started, nbytes = time.monotonic(), 0
+        with s.cursor().copy(f"COPY {table} TO STDOUT (FORMAT BINARY)") as out, \
+                w.cursor().copy("COPY bare_copy FROM STDIN (FORMAT BINARY)") as inp:
+            for block in out:
+                inp.write(block)
+                nbytes += len(block)
+        w.commit()
+        return time.monotonic() - started, nbytes
+
+
+def settings_for(src: str, wh: str):
+    return load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": src, "PARTNER_SYNC_POOL_MIN": "1",
+                          "PARTNER_SYNC_POOL_MAX": "2", "PARTNER_SYNC_EMBEDDING_DIM": "8"}, dotenv=False)
+
+
+def timed_sync(settings, table: str, **kw) -> tuple[float, object]:
+    src_def = parse_source({"source": "bench", "connection_id": "odoo_db",
+                            "tables": {table: {"primary_key": ["id"], "cursor": "write_date"}}})
+    started = time.monotonic()
+    _, _, ctx = run_source(settings, src_def, stages=("extract", "raw_load"), **kw)
+    return time.monotonic() - started, ctx.loads[0]
+
+
+def incremental_rows(src: str, settings, table: str, n: int, full_s: float) -> list[list]:
+    """1% changed and no-change runs, with write_date indexed at the source (Odoo has no such index:
+    one CREATE INDEX by the source's DBA; the unindexed no-change figure is printed beside)."""
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute(f"CREATE INDEX IF NOT EXISTS {table}_write_date ON {table} (write_date)")
+        c.execute(f"VACUUM ANALYZE {table}")
+        c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = TIMESTAMP '2026-12-01' + id * interval "
+                  "'1 second' WHERE id % 100 = 0")
+    incr_s, incr = timed_sync(settings, table)
+    noop_s, noop = timed_sync(settings, table)
+    return [
+        [f"incremental, 1% changed ({n:,})", f"{incr.updated:,} upd", f"{incr_s:.2f}", "", "",
+         f"{incr_s / full_s:.1%} of full", _verdict(incr_s / full_s <= 0.05 and incr.updated == n // 100)],
+        [f"no-change run ({n:,})", f"{noop.unchanged:,} unch", f"{noop_s:.2f}", "", "",
+         f"{noop_s / full_s:.1%} of full", _verdict(noop_s / full_s <= 0.02 and noop.updated == 0)],
+    ]
+
+
+def rss_child(src: str, wh: str, table: str) -> None:
+    """Run in a child process: one full load; the parent reads its peak RSS."""
+    timed_sync(settings_for(src, wh), table, full_refresh=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 100_000)))
+    parser.add_argument("--rss-rows", type=int, default=int(os.environ.get("BENCH_RSS_ROWS", 1_000_000)),
+                        help="rows for the peak-RSS run (0 skips it)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        rss_child(*args.child)
+        return 0
+    admin = EmbeddedServer(ROOT / ".local" / "bench").up()
+    src, wh = recreate(admin, "bench_src"), recreate(admin, "bench_wh")
+    settings = settings_for(src, wh)
+    migrate(wh, settings.sql_dir, migration_params(settings))
+    t = time.monotonic()
+    make_source(src, "crm_lead_shape", args.rows)
+    print(f"generated {args.rows:,} rows x 182 columns in {time.monotonic() - t:.1f}s", file=sys.stderr)
+
+    bare_s, nbytes = bare_copy(src, wh, "crm_lead_shape")
+    full_s, full = timed_sync(settings, "crm_lead_shape")
+    mb = nbytes / 1e6
+    rows = [
+        ["bare COPY (ceiling)", f"{args.rows:,}", f"{bare_s:.2f}", f"{args.rows / bare_s:,.0f}", f"{mb / bare_s:.1f}",
+         "", ""],
+        ["full load (partner_sync)", f"{full.inserted:,} ins", f"{full_s:.2f}", f"{args.rows / full_s:,.0f}",
+         f"{mb / full_s:.1f}", f"{bare_s / full_s:.0%} of COPY", _verdict(bare_s / full_s >= 0.5)],
+    ]
+    noop_seq_s, _ = timed_sync(settings, "crm_lead_shape")
+    rows += incremental_rows(src, settings, "crm_lead_shape", args.rows, full_s)
+    rows.insert(2, ["no-change, write_date not indexed", "", f"{noop_seq_s:.2f}", "", "",
+                    f"{noop_seq_s / full_s:.1%} of full", "(info)"])
+    if args.rss_rows:
+        make_source(src, "crm_lead_big", args.rss_rows)
+        t = time.monotonic()
+        subprocess.run([sys.executable, __file__, "--child", src, wh, "crm_lead_big"], check=True)
+        big_s = time.monotonic() - t
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rows.append([f"full load of {args.rss_rows:,} rows: peak RSS", f"{args.rss_rows:,}", f"{big_s:.2f}",
+                     f"{args.rss_rows / big_s:,.0f}", "", f"{peak_mb:.0f} MB", _verdict(peak_mb < 500)])
+        rows += incremental_rows(src, settings, "crm_lead_big", args.rss_rows, big_s)
+    print(tabulate(rows, headers=["ingestion", "rows", "seconds", "rows/s", "MB/s", "ratio", "target"],
+                   tablefmt="github"))
+    return 0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
