@@ -168,9 +168,19 @@ def test_incremental_window_overlap_and_data_interval(env):
     _, loads, _ = sync(settings, source(LEAD), data_interval=(start, start + timedelta(minutes=10)))
     assert loads["lead"].staged == 15  # minutes 25..39
     assert loads["lead"].window["reason"] == "data interval"
+    # a scheduled run: from the watermark, bounded above by its interval end
+    from partner_sync.raw.sync import discover_source, load_options, sync_tables
+    sql_exec(src, "INSERT INTO lead SELECT g, 'late', 1, '{}', TIMESTAMP '2026-03-01 13:40' + (g - 100) * interval "
+                  "'1 minute' FROM generate_series(101, 110) g")
+    schemas = discover_source(settings, source(LEAD))
+    job = run_source(settings, source(LEAD), stages=())[0]
+    bound = datetime(2026, 3, 1, 13, 45, tzinfo=timezone.utc)
+    out = sync_tables(settings, source(LEAD), schemas, job, load_options(settings, upper_bound=bound))
+    assert out.loads[0].staged == 5 + 4  # overlap rows 96..100, then 101..104 (before 13:45)
+    assert out.loads[0].inserted == 4
     # a backfill never moves the watermark back
     assert rows(wh, "SELECT watermark FROM ops.watermarks WHERE table_name = 'lead'") == [
-        (str(T0 + timedelta(minutes=100)),)]
+        ("2026-03-01 13:44:00",)]
 
 
 def test_deletion_and_revival(env):

@@ -36,6 +36,7 @@ class StageContext:
     tables: list[str] | None = None
     data_interval: tuple[Any, Any] | None = None
     detail_on_failure: dict[str, Any] | None = None
+    upper_bound: Any = None  # scheduled Airflow run: read up to its data interval's end
     loads: list[Any] = field(default_factory=list)
     partial: bool = False
     status: str = "running"
@@ -74,7 +75,8 @@ def _raw_load(ctx: StageContext) -> dict[str, Any]:
 
     schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables)
     outcome = sync_tables(ctx.settings, ctx.source, schemas, ctx.job_id,
-                          load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval))
+                          load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
+                                       upper_bound=ctx.upper_bound))
     totals = outcome.totals()
     detail = {"tables": {t.table: t.as_dict() for t in outcome.loads}, "totals": totals,
               "partial": totals["quarantined"] > 0,

@@ -48,7 +48,8 @@ class LoadError(RuntimeError):
 class LoadOptions:
     full: bool = False
     overlap: timedelta = timedelta(minutes=5)
-    data_interval: tuple[datetime, datetime] | None = None
+    data_interval: tuple[datetime, datetime] | None = None  # backfill: exactly this interval
+    upper_bound: datetime | None = None  # scheduled run: from the watermark up to the run's interval end
     lock_wait_seconds: float = 60.0
     deletions: bool = True
     progress_seconds: float = 5.0
@@ -360,7 +361,8 @@ def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, sou
             ctx = _Ctx(source, schema, raw_table, raw_types, job_id, batch_id, include_dir, source_schema)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
             window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                    full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval)
+                                    full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval,
+                                    upper_bound=opts.upper_bound)
             result.window = window.as_dict()
             select = _select(ctx, window, schema.cursor, only_keys)
             wh.execute("SELECT set_config('partner_sync.batch_id', %s, true)", (str(batch_id),))

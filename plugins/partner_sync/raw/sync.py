@@ -46,9 +46,11 @@ def discover_source(settings: Settings, source: SourceDef, tables: list[str] | N
 
 
 def load_options(settings: Settings, *, full: bool = False,
-                 data_interval: tuple[datetime, datetime] | None = None) -> LoadOptions:
+                 data_interval: tuple[datetime, datetime] | None = None,
+                 upper_bound: datetime | None = None) -> LoadOptions:
     return LoadOptions(full=full, overlap=timedelta(minutes=settings.cursor_overlap_minutes),
-                       data_interval=data_interval, lock_wait_seconds=settings.lock_wait_seconds)
+                       data_interval=data_interval, upper_bound=upper_bound,
+                       lock_wait_seconds=settings.lock_wait_seconds)
 
 
 def sync_tables(settings: Settings, source: SourceDef, schemas: dict[str, TableSchema], job_id: uuid.UUID,

@@ -67,8 +67,12 @@ def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: st
 
 def compute_window(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str | None,
                    cursor_type: str | None, *, full: bool, overlap: timedelta,
-                   data_interval: tuple[datetime, datetime] | None) -> Window:
-    """The cursor window for this table and run."""
+                   data_interval: tuple[datetime, datetime] | None, upper_bound: datetime | None = None) -> Window:
+    """The cursor window for this table and run.
+
+    ``data_interval`` (a backfill) reads exactly ``[start - overlap, end)``; ``upper_bound`` (a scheduled
+    run) keeps the watermark as the lower edge, so a skipped day is never a gap, and stops at the run's end.
+    """
     if full or cursor is None:
         return Window(reason="full refresh" if full else "no cursor column: full read")
     is_time = cursor_type in _TIME_TYPES
@@ -78,13 +82,14 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
         start, end = data_interval
         return Window(_to_cursor_type(start - overlap, cursor_type), _to_cursor_type(end, cursor_type),
                       lower_inclusive=True, reason="data interval")
+    upper = _to_cursor_type(upper_bound, cursor_type) if upper_bound is not None and is_time else None
     mark = read_watermark(conn, include_dir, source, table)
     if mark is None:
-        return Window(reason="first load: full read")
+        return Window(None, upper, reason="first load: full read")
     lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
     if is_time and cursor_type != "date":
         lower = lower - overlap
-    return Window(lower, None, reason=f"watermark {mark} minus overlap {overlap}" if is_time else f"watermark {mark}")
+    return Window(lower, upper, reason=f"watermark {mark} minus overlap {overlap}" if is_time else f"watermark {mark}")
 
 
 def advance_watermark(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str,
