@@ -6,6 +6,7 @@ has not been built yet is a named no-op that says so in the log and in the job r
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 import uuid
@@ -58,6 +59,13 @@ PENDING_ENGINES = {
     "validate": "declarative quality checks (validate issue)",
     "embed": "sentence-transformers embeddings (embeddings issue)",
 }
+# Later stages live in their own modules, found by name so the pipeline never imports them eagerly;
+# until a module exists its stage is a named no-op.
+STAGE_MODULES = {
+    "transform": "partner_sync.transform:run_transform_stage",
+    "validate": "partner_sync.checks:run_validate_stage",
+    "embed": "partner_sync.embed.stage:run_embed_stage",
+}
 
 
 def _extract(ctx: StageContext) -> dict[str, Any]:
@@ -93,6 +101,20 @@ def _raw_load(ctx: StageContext) -> dict[str, Any]:
 STAGE_IMPLEMENTATIONS: dict[str, StageFn] = {"extract": _extract, "raw_load": _raw_load}
 
 
+def _stage_from_module(stage: str) -> StageFn | None:
+    target = STAGE_MODULES.get(stage)
+    if target is None:
+        return None
+    module_name, func = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None  # not built yet
+        raise
+    return getattr(module, func)
+
+
 def _journal(ctx_settings: Settings, warehouse: Database) -> Journal:
     return Journal(warehouse, ctx_settings.include_dir)
 
@@ -118,7 +140,7 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
     journal = _journal(ctx.settings, ctx.warehouse)
     started = time.monotonic()
-    impl = STAGE_IMPLEMENTATIONS.get(stage)
+    impl = STAGE_IMPLEMENTATIONS.get(stage) or _stage_from_module(stage)
     try:
         if impl is None:
             detail = {"status": "noop", "reason": f"not implemented yet: {PENDING_ENGINES[stage]}"}
