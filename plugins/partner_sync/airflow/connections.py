@@ -1,0 +1,59 @@
+"""Airflow connections -> the engine's ConnSpec.
+
+Inside a task, a connection id (``warehouse_db``, ``odoo_db``, ``apn_db``) resolves through Airflow's
+own mechanism first (secrets backends, ``AIRFLOW_CONN_*`` variables, the metadata database via the
+Execution API); when Airflow does not know the id, the engine's own resolution applies
+(``Settings.conn``: the ``AIRFLOW_CONN_*`` variable, else the embedded server's database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Iterable
+
+from partner_sync.config import ConnSpec, Settings, parse_connection
+
+log = logging.getLogger(__name__)
+
+
+def airflow_connection(conn_id: str) -> ConnSpec | None:
+    """The Airflow connection ``conn_id`` as a ConnSpec, or None when Airflow has no such connection."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+    # get_uri() renders conn_type "postgres" as postgres://login:password@host:port/schema?extras;
+    # parse_connection keeps only the libpq parameters among the extras.
+    return parse_connection(conn_id, conn.get_uri())
+
+
+def resolve_connection(settings: Settings, conn_id: str) -> ConnSpec:
+    """Airflow's connection ``conn_id`` when it exists, else ``settings.conn(conn_id)``."""
+    spec = airflow_connection(conn_id)
+    if spec is not None:
+        log.info("connection %s from Airflow: %s", conn_id, spec.masked)
+        return spec
+    spec = settings.conn(conn_id)
+    log.info("connection %s not defined in Airflow; using %s", conn_id, spec.masked)
+    return spec
+
+
+def task_settings(settings: Settings, conn_ids: Iterable[str]) -> Settings:
+    """``settings`` with every id of ``conn_ids`` that Airflow defines replaced by Airflow's connection.
+
+    Ids Airflow does not know stay as they are, so ``settings.conn`` resolves them on demand exactly as
+    outside Airflow (``AIRFLOW_CONN_*`` variable, else the embedded server) -- and only when a stage
+    really needs that database. ``Database.from_settings`` and ``settings.conn`` inside the stages then
+    see the same databases as the Airflow UI shows.
+    """
+    connections = dict(settings.connections)
+    for conn_id in dict.fromkeys(conn_ids):
+        spec = airflow_connection(conn_id)
+        if spec is not None:
+            log.info("connection %s from Airflow: %s", conn_id, spec.masked)
+            connections[conn_id] = spec
+    return dataclasses.replace(settings, connections=connections)

@@ -1,0 +1,293 @@
+"""The Airflow DAGs, for real: DagBag parsing and ``dag.test()`` runs against PostgreSQL.
+
+Airflow's metadata database is a PostgreSQL database on the embedded test server (see airflow_env.py);
+the engine writes into a fresh, migrated warehouse per run. Airflow is imported only inside fixtures
+and tests, after the environment is set (Airflow reads its configuration at first import).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from psycopg import sql as psql
+
+from airflow_env import (
+    ROOT,
+    AirflowTestEnv,
+    airflow_env_vars,
+    configure_airflow,
+    dispose_airflow_orm,
+    drop_metadata_db,
+    prepare_metadata_db,
+)
+from partner_sync.config import get_config, load_settings
+from partner_sync.demo.seed import seed_demo
+from partner_sync.migrations import migrate, migration_params
+from partner_sync.pipeline import STAGES
+from partner_sync.source_defs import load_sources
+
+pytestmark = [pytest.mark.airflow, pytest.mark.db]
+
+SOURCES = ("odoo", "apn")
+DEMO_SCALE = 20  # a few hundred source rows: enough for every stage to do real work, under a second to seed
+RUN_DEADLINE_S = 180  # dag.test() waits out retries and stuck tasks; never let that hang the whole suite
+
+
+@pytest.fixture(scope="session")
+def airflow_metadata_db(pg_admin_url, tmp_path_factory) -> AirflowTestEnv:
+    """A migrated PostgreSQL metadata database for this session (cloned from a per-release template)."""
+    env = prepare_metadata_db(pg_admin_url, tmp_path_factory.mktemp("airflow_home"))
+    try:
+        yield env
+    finally:
+        dispose_airflow_orm()
+        drop_metadata_db(pg_admin_url, env.metadata_db)
+
+
+@pytest.fixture(scope="module")
+def airflow_env(airflow_metadata_db: AirflowTestEnv) -> AirflowTestEnv:
+    """Airflow configured against the session's metadata database, for this module only.
+
+    The variables are restored after the module, so tests in other modules never see them; Airflow
+    itself stays imported and pointed at the session database until the session ends.
+    """
+    env = airflow_metadata_db
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in airflow_env_vars(env.home, env.metadata_url).items():
+            mp.setenv(key, value)
+        mp.setenv("PARTNER_SYNC_PROJECT_DIR", str(ROOT))
+        mp.setenv("PARTNER_SYNC_HOME", str(ROOT / ".local" / "test"))  # a fallback never reaches demo data
+        mp.setenv("PARTNER_SYNC_POOL_MIN", "1")
+        mp.setenv("PARTNER_SYNC_POOL_MAX", "4")
+        for conn_id in ("WAREHOUSE_DB", "ODOO_DB", "APN_DB"):
+            mp.delenv(f"AIRFLOW_CONN_{conn_id}", raising=False)
+        get_config.cache_clear()
+        configure_airflow(env.metadata_url)
+        env.seconds["airflow_import"] = round(time.monotonic() - started, 2)
+        print(f"\nairflow test env: metadata db {env.metadata_db} "
+              f"({'template built' if env.template_built else 'template reused'}: {env.template_db}), "
+              f"seconds {env.seconds}")
+        try:
+            yield env
+        finally:
+            get_config.cache_clear()
+    get_config.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_env: AirflowTestEnv):
+    from airflow.dag_processing.dagbag import DagBag
+
+    # Airflow 3.3's DagBag has no include_examples argument; AIRFLOW__CORE__LOAD_EXAMPLES=False covers it.
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+@pytest.fixture(scope="module")
+def source_defs(airflow_env):
+    return load_sources(get_config().include_dir)
+
+
+@pytest.fixture(scope="module")
+def demo_sources(airflow_env, pg_admin_url, tmp_path_factory) -> dict[str, str]:
+    """Small seeded odoo/apn source databases (read-only for the runs), keyed by connection id."""
+    tag = uuid.uuid4().hex[:8]
+    report = seed_demo(pg_admin_url, odoo_db=f"odoo_af_{tag}", apn_db=f"apn_af_{tag}", scale=DEMO_SCALE,
+                       truth_path=tmp_path_factory.mktemp("demo") / "truth.csv")
+    urls = {"odoo_db": _db_url(pg_admin_url, report.odoo_db), "apn_db": _db_url(pg_admin_url, report.apn_db)}
+    yield urls
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        for name in (report.odoo_db, report.apn_db):
+            admin.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
+
+
+def _db_url(admin_url: str, dbname: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + dbname
+
+
+@pytest.fixture
+def warehouse(airflow_env, demo_sources, make_db, monkeypatch) -> str:
+    """A fresh, migrated warehouse; engine and Airflow both see it (and the sources) as Airflow connections."""
+    url = make_db("wh_airflow")
+    settings = load_settings(dotenv=False)
+    migrate(url, settings.sql_dir, migration_params(settings))
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_DB", url)
+    for conn_id, src_url in demo_sources.items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", src_url)
+    get_config.cache_clear()
+    yield url
+    get_config.cache_clear()
+
+
+@contextmanager
+def _deadline(seconds: int, what: str):
+    """Raise TimeoutError in the main thread after ``seconds`` (dag.test() loops while a task waits to retry)."""
+    def expired(signum, frame):
+        raise TimeoutError(f"{what} still running after {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run(dag_id: str, **kwargs):
+    """``dag.test()`` on a freshly parsed DAG without retries, under a deadline; returns the DagRun."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).get_dag(dag_id)
+    for t in dag.tasks:
+        t.retries = 0
+    with _deadline(RUN_DEADLINE_S, f"{dag_id} dag.test()"):
+        return dag.test(**kwargs)
+
+
+
+def test_dagbag_imports_cleanly(dagbag, source_defs):
+    assert dagbag.import_errors == {}
+    expected = {f"{name}_sync" for name in source_defs}
+    assert {"odoo_sync", "apn_sync"} <= expected
+    assert set(dagbag.dag_ids) == expected
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_dag_shape(dagbag, source_defs, source):
+    dag = dagbag.get_dag(f"{source}_sync")
+    src = source_defs[source]
+    assert [t.task_id for t in dag.topological_sort()] == list(STAGES)
+    for upstream, downstream in zip(STAGES, STAGES[1:]):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+        assert dag.get_task(upstream).downstream_task_ids == {downstream}
+    assert dag.get_task(STAGES[0]).upstream_task_ids == set()
+    assert dag.get_task(STAGES[-1]).downstream_task_ids == set()
+
+    assert dag.schedule == (src.schedule or "0 2 * * *")
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert {"partner_sync", source} <= set(dag.tags)
+    assert dag.doc_md and source in dag.doc_md
+    for t in dag.tasks:
+        assert t.retries == 3
+        assert t.retry_exponential_backoff == 2.0  # a multiplier in Airflow 3 (True would mean 1 = constant)
+    if src.pool:
+        assert dag.get_task("extract").pool == src.pool
+    params = dag.params.dump()
+    assert params == {"full_refresh": False, "tables": []}
+    assert dag.params.get_param("full_refresh").schema["type"] == "boolean"
+    tables_schema = dag.params.get_param("tables").schema
+    assert tables_schema["type"] == "array" and set(tables_schema["items"]["enum"]) == set(src.tables)
+
+
+
+def test_connection_resolution(warehouse, monkeypatch):
+    """Airflow's connection when it has one (as a ConnSpec), else the engine's own resolution, untouched."""
+    from partner_sync.airflow.connections import airflow_connection, task_settings
+    from partner_sync.config import parse_connection
+
+    assert airflow_connection("warehouse_db") == parse_connection("warehouse_db", warehouse)
+    assert airflow_connection("no_such_connection") is None
+    monkeypatch.delenv("AIRFLOW_CONN_APN_DB")
+    get_config.cache_clear()
+    settings = task_settings(get_config(), ["warehouse_db", "apn_db"])
+    assert settings.connections["warehouse_db"].dbname == warehouse.rsplit("/", 1)[1]
+    assert "apn_db" not in settings.connections  # left to settings.conn(): env variable, else embedded server
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES)
+def test_dag_runs_end_to_end(warehouse, source):
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+    from sqlalchemy import select
+
+    dag_id = f"{source}_sync"
+    started = time.monotonic()
+    dr = _run(dag_id)
+    print(f"\n{dag_id}: dag.test() took {time.monotonic() - started:.2f}s")
+
+    with create_session() as session:
+        states = dict(session.execute(
+            select(TaskInstance.task_id, TaskInstance.state)
+            .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id)).all())
+    assert states == {stage: TaskInstanceState.SUCCESS for stage in STAGES}
+    assert dr.state == DagRunState.SUCCESS
+
+    with psycopg.connect(warehouse) as conn:
+        rows = conn.execute("SELECT job_id, source_system, status, config FROM ops.sync_jobs").fetchall()
+    assert len(rows) == 1, rows
+    _job_id, source_system, status, config = rows[0]
+    assert (source_system, status) == (source, "success")
+    assert set(config["stages"]) == set(STAGES)
+    assert config["airflow"]["dag_id"] == dag_id
+    assert config["airflow"]["run_id"] == dr.run_id
+    assert config["airflow"]["try_number"] == 1
+    assert config["full_refresh"] is False
+    # real data went through: the first enabled table of the source has rows in raw (first load: full read)
+    src = load_sources(get_config().include_dir)[source]
+    first = src.enabled_tables[0]
+    with psycopg.connect(warehouse) as conn:
+        n = conn.execute(psql.SQL("SELECT count(*) FROM raw.{}").format(
+            psql.Identifier(src.raw_table(first.name)))).fetchone()[0]
+    assert n > 0, f"raw.{src.raw_table(first.name)} is empty"
+
+
+def test_run_window_backfill_vs_scheduled(airflow_env):
+    """Backfills read exactly their interval; other runs read from the watermark up to the interval end."""
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from airflow.sdk.api.datamodels._generated import DagRunType
+
+    from partner_sync.airflow.dag_factory import _window
+
+    a, b = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+    def ctx(run_type, start, end):
+        return {"dag_run": SimpleNamespace(run_type=run_type), "data_interval_start": start, "data_interval_end": end}
+
+    assert _window(ctx(DagRunType.BACKFILL, a, b)) == {"data_interval": (a, b)}
+    assert _window(ctx(DagRunType.SCHEDULED, b, b)) == {"upper_bound": b}
+    assert _window(ctx(DagRunType.MANUAL, a, b)) == {"upper_bound": b}
+    assert _window(ctx(DagRunType.BACKFILL, b, b)) == {"upper_bound": b}  # CronTriggerTimetable: a point
+    assert _window(ctx(DagRunType.MANUAL, None, None)) == {"upper_bound": None}
+
+
+@pytest.mark.slow
+def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sources, monkeypatch):
+    """Run conf (full_refresh, tables) goes to the job; a connection stored in Airflow's metadata DB wins."""
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    # odoo_db only in Airflow's metadata database: without it the engine would look for the embedded
+    # server's odoo_demo database, which the test server does not have.
+    monkeypatch.delenv("AIRFLOW_CONN_ODOO_DB")
+    get_config.cache_clear()
+    with create_session() as session:
+        session.add(Connection(conn_id="odoo_db", uri=demo_sources["odoo_db"]))
+    try:
+        dr = _run("odoo_sync", run_conf={"full_refresh": True, "tables": ["crm_lead", "res_partner"]})
+    finally:
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == "odoo_db").delete()
+    assert dr.state == DagRunState.SUCCESS
+
+    with psycopg.connect(warehouse) as conn:
+        rows = conn.execute("SELECT job_type, status, config FROM ops.sync_jobs").fetchall()
+        raw_tables = {r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'")}
+    assert len(rows) == 1, rows
+    job_type, status, config = rows[0]
+    assert (job_type, status) == ("full_sync", "success")
+    assert config["full_refresh"] is True
+    assert sorted(config["tables"]) == ["crm_lead", "res_partner"]
+    assert {"odoo_crm_lead", "odoo_res_partner"} <= raw_tables
+    assert "odoo_sale_order" not in raw_tables
