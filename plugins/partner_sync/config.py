@@ -122,6 +122,7 @@ class Settings:
     lock_wait_seconds: int = 60
     source_retry_minutes: int = 30
     schema_artifacts_dir: Path | None = None
+    language: str = "en_US"
 
     @property
     def include_dir(self) -> Path:
@@ -225,6 +226,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         lock_wait_seconds=_int(env, "PARTNER_SYNC_LOCK_WAIT_SECONDS", 60, problems),
         source_retry_minutes=_int(env, "PARTNER_SYNC_SOURCE_RETRY_MINUTES", 30, problems, minimum=1),
         schema_artifacts_dir=Path(env.get("PARTNER_SYNC_SCHEMA_DIR") or project_dir / "data" / "schemas"),
+        language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
     )
     problems.extend(validate_config(settings))
     if problems:

@@ -31,6 +31,16 @@ class TableDef:
 
 
 @dataclass(frozen=True)
+class TransformDef:
+    """One core target built from this source: its template and the raw rows failures are traced to."""
+
+    target: str
+    template: str
+    driving_table: str
+    key: str = "id"
+
+
+@dataclass(frozen=True)
 class SourceDef:
     name: str
     connection_id: str
@@ -41,6 +51,7 @@ class SourceDef:
     path: Path | None = field(default=None, compare=False)
     secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
     source_schema: str = "public"
+    transforms: tuple[TransformDef, ...] = ()
 
     @property
     def enabled_tables(self) -> list[TableDef]:
@@ -59,6 +70,16 @@ def _as_tuple(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise SourceDefinitionError(f"{where}: expected a name or a list of names, got {value!r}")
+
+
+def _transforms(value: object, where: str) -> tuple[TransformDef, ...]:
+    if not value:
+        return ()
+    try:
+        return tuple(TransformDef(**item) for item in value)
+    except TypeError as exc:
+        raise SourceDefinitionError(f"{where}: transforms: each entry needs target, template, driving_table "
+                                    f"(and optionally key): {exc}") from None
 
 
 def parse_source(data: dict, path: Path | None = None) -> SourceDef:
@@ -98,7 +119,8 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                      schedule=data.get("schedule"), pool=data.get("pool"), path=path,
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
                      or ("password", "token", "secret", "api_key"),
-                     source_schema=str(data.get("source_schema", "public")))
+                     source_schema=str(data.get("source_schema", "public")),
+                     transforms=_transforms(data.get("transforms"), where))
 
 
 def load_sources(include_dir: Path) -> dict[str, SourceDef]:

@@ -1,0 +1,118 @@
+-- core.odoo_opportunities from raw Odoo crm_lead (leads and opportunities), every foreign key resolved to names:
+-- partner (the commercial company when the lead points at a contact), owner (res_users -> its partner),
+-- team and stage (JSONB translations in %(lang)s), country/state, AWS account and its payer.
+-- Params: since, lang, only_ids (text[] or NULL), rules (lineage JSON).
+WITH rows AS (
+    SELECT l.id AS source_id,
+           COALESCE(NULLIF(btrim(l.name), ''), NULLIF(btrim(l.partner_name), ''), 'Lead ' || l.id) AS name,
+           cp.id AS partner_id,
+           COALESCE(cp.name, NULLIF(btrim(l.partner_name), ''), p.name) AS partner_name,
+           lower(COALESCE(cp.email, p.email, l.email_from)) AS partner_email,
+           COALESCE(cp.phone, p.phone, l.phone) AS partner_phone,
+           COALESCE(cp.website, p.website, l.website) AS partner_website,
+           COALESCE(cp.street, p.street, l.street) AS partner_street,
+           COALESCE(cp.city, p.city, l.city) AS partner_city,
+           st.name AS partner_state,
+           core.translated(ctry.name, %(lang)s) AS partner_country,
+           COALESCE(cp.is_company, false) AS partner_is_company,
+           u.id AS user_id, up.name AS user_name, lower(up.email) AS user_email,
+           tm.id AS team_id, core.translated(tm.name, %(lang)s) AS team_name,
+           sg.id AS stage_id, core.translated(sg.name, %(lang)s) AS stage_name, sg.sequence AS stage_sequence,
+           core.normalize_aws_account_id(acc.account_id) AS aws_account_id, acc.name AS aws_account_name,
+           acc.alias AS aws_account_alias,
+           core.normalize_aws_account_id(pay.account_id) AS aws_payer_account_id, pay.name AS aws_payer_account_name,
+           round(l.probability::numeric, 2) AS probability,
+           round(l.expected_revenue, 2) AS expected_revenue,
+           l.c_origination AS origination, l.c_aws_am_name, l.c_aws_psm_name,
+           l.create_date, l.date_closed AS close_date, l.date_deadline,
+           COALESCE(cp.website, p.website, l.website) AS domain,
+           core.normalize_domain(COALESCE(cp.website, p.website, l.website),
+                                 COALESCE(cp.email, p.email, l.email_from)) AS normalized_domain,
+           core.normalize_company_name(COALESCE(cp.name, NULLIF(btrim(l.partner_name), ''), p.name))
+               AS normalized_company_name,
+           concat_ws(' | ',
+               'Opportunity: ' || COALESCE(NULLIF(btrim(l.name), ''), 'Lead ' || l.id),
+               'Company: ' || COALESCE(cp.name, NULLIF(btrim(l.partner_name), ''), p.name),
+               'Domain: ' || core.normalize_domain(COALESCE(cp.website, p.website, l.website),
+                                                    COALESCE(cp.email, p.email, l.email_from)),
+               'AWS account: ' || core.normalize_aws_account_id(acc.account_id),
+               'Country: ' || core.translated(ctry.name, %(lang)s),
+               'Stage: ' || core.translated(sg.name, %(lang)s),
+               'Team: ' || core.translated(tm.name, %(lang)s),
+               'Owner: ' || up.name,
+               'Origination: ' || l.c_origination,
+               'Description: ' || NULLIF(left(btrim(regexp_replace(l.description, '<[^>]*>', ' ', 'g')), 1000), '')
+           ) AS combined_text,
+           l.type AS lead_type, l.active
+    FROM raw.odoo_crm_lead l
+    LEFT JOIN raw.odoo_res_partner p ON p.id = l.partner_id AND p._deleted_at IS NULL
+    LEFT JOIN raw.odoo_res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id) AND cp._deleted_at IS NULL
+    LEFT JOIN raw.odoo_res_country_state st ON st.id = COALESCE(cp.state_id, l.state_id) AND st._deleted_at IS NULL
+    LEFT JOIN raw.odoo_res_country ctry ON ctry.id = COALESCE(cp.country_id, l.country_id) AND ctry._deleted_at IS NULL
+    LEFT JOIN raw.odoo_res_users u ON u.id = l.user_id AND u._deleted_at IS NULL
+    LEFT JOIN raw.odoo_res_partner up ON up.id = u.partner_id AND up._deleted_at IS NULL
+    LEFT JOIN raw.odoo_crm_team tm ON tm.id = l.team_id AND tm._deleted_at IS NULL
+    LEFT JOIN raw.odoo_crm_stage sg ON sg.id = l.stage_id AND sg._deleted_at IS NULL
+    LEFT JOIN raw.odoo_c_aws_accounts acc ON acc.id = l.c_aws_account_id AND acc._deleted_at IS NULL
+    LEFT JOIN raw.odoo_c_aws_accounts pay ON pay.id = acc.payer_account_id AND pay._deleted_at IS NULL
+    WHERE l._deleted_at IS NULL
+      AND (%(only_ids)s::text[] IS NULL OR l.id::text = ANY(%(only_ids)s::text[]))
+      AND (l._ingested_at > %(since)s OR p._ingested_at > %(since)s OR cp._ingested_at > %(since)s
+           OR st._ingested_at > %(since)s OR ctry._ingested_at > %(since)s OR u._ingested_at > %(since)s
+           OR up._ingested_at > %(since)s OR tm._ingested_at > %(since)s OR sg._ingested_at > %(since)s
+           OR acc._ingested_at > %(since)s OR pay._ingested_at > %(since)s)
+), up AS (
+    INSERT INTO core.odoo_opportunities AS t (source_id, name, partner_id, partner_name, partner_email,
+        partner_phone, partner_website, partner_street, partner_city, partner_state, partner_country,
+        partner_is_company, user_id, user_name, user_email, team_id, team_name, stage_id, stage_name,
+        stage_sequence, aws_account_id, aws_account_name, aws_account_alias, aws_payer_account_id,
+        aws_payer_account_name, probability, expected_revenue, origination, c_aws_am_name, c_aws_psm_name,
+        create_date, close_date, date_deadline, domain, normalized_domain, normalized_company_name,
+        combined_text, lead_type, active)
+    SELECT * FROM rows
+    ON CONFLICT (source_id) DO UPDATE SET
+        (name, partner_id, partner_name, partner_email, partner_phone, partner_website, partner_street,
+         partner_city, partner_state, partner_country, partner_is_company, user_id, user_name, user_email,
+         team_id, team_name, stage_id, stage_name, stage_sequence, aws_account_id, aws_account_name,
+         aws_account_alias, aws_payer_account_id, aws_payer_account_name, probability, expected_revenue,
+         origination, c_aws_am_name, c_aws_psm_name, create_date, close_date, date_deadline, domain,
+         normalized_domain, normalized_company_name, combined_text, lead_type, active, updated_at)
+      = (EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email, EXCLUDED.partner_phone,
+         EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city, EXCLUDED.partner_state,
+         EXCLUDED.partner_country, EXCLUDED.partner_is_company, EXCLUDED.user_id, EXCLUDED.user_name,
+         EXCLUDED.user_email, EXCLUDED.team_id, EXCLUDED.team_name, EXCLUDED.stage_id, EXCLUDED.stage_name,
+         EXCLUDED.stage_sequence, EXCLUDED.aws_account_id, EXCLUDED.aws_account_name, EXCLUDED.aws_account_alias,
+         EXCLUDED.aws_payer_account_id, EXCLUDED.aws_payer_account_name, EXCLUDED.probability,
+         EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name, EXCLUDED.c_aws_psm_name,
+         EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline, EXCLUDED.domain,
+         EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name, EXCLUDED.combined_text,
+         EXCLUDED.lead_type, EXCLUDED.active, CURRENT_TIMESTAMP)
+    WHERE ROW(t.name, t.partner_id, t.partner_name, t.partner_email, t.partner_phone, t.partner_website,
+              t.partner_street, t.partner_city, t.partner_state, t.partner_country, t.partner_is_company, t.user_id,
+              t.user_name, t.user_email, t.team_id, t.team_name, t.stage_id, t.stage_name, t.stage_sequence,
+              t.aws_account_id, t.aws_account_name, t.aws_account_alias, t.aws_payer_account_id,
+              t.aws_payer_account_name, t.probability, t.expected_revenue, t.origination, t.c_aws_am_name,
+              t.c_aws_psm_name, t.create_date, t.close_date, t.date_deadline, t.domain, t.normalized_domain,
+              t.normalized_company_name, t.combined_text, t.lead_type, t.active)
+          IS DISTINCT FROM
+          ROW(EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email,
+              EXCLUDED.partner_phone, EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city,
+              EXCLUDED.partner_state, EXCLUDED.partner_country, EXCLUDED.partner_is_company, EXCLUDED.user_id,
+              EXCLUDED.user_name, EXCLUDED.user_email, EXCLUDED.team_id, EXCLUDED.team_name, EXCLUDED.stage_id,
+              EXCLUDED.stage_name, EXCLUDED.stage_sequence, EXCLUDED.aws_account_id, EXCLUDED.aws_account_name,
+              EXCLUDED.aws_account_alias, EXCLUDED.aws_payer_account_id, EXCLUDED.aws_payer_account_name,
+              EXCLUDED.probability, EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name,
+              EXCLUDED.c_aws_psm_name, EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline,
+              EXCLUDED.domain, EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name,
+              EXCLUDED.combined_text, EXCLUDED.lead_type, EXCLUDED.active)
+    RETURNING t.opportunity_id, t.source_id, (xmax = 0) AS inserted
+), lineage AS (
+    INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,
+                                        transformation_type, transformation_rules)
+    SELECT 'raw.odoo_crm_lead', 'core.odoo_opportunities', up.source_id::text, up.opportunity_id,
+           CASE WHEN up.inserted THEN 'insert' ELSE 'update' END, %(rules)s::jsonb
+    FROM up
+    RETURNING 1
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM lineage)
+FROM up

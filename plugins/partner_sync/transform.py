@@ -1,0 +1,149 @@
+"""The transform stage: render include/sql/transform templates into core, one transaction per target.
+
+Set-based SQL does the work (upsert on the source id, ``updated_at`` only when content changed, lineage
+rows written by the same statement). Incremental by default: only raw rows ingested since the last run,
+plus rows whose referenced partner/stage/account changed, are re-derived; a changed template rebuilds
+its target. A failing template rolls its target back and is traced to the offending source ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from partner_sync.config import ConnSpec, Settings
+from partner_sync.database import connect
+from partner_sync.logs import kv
+from partner_sync.source_defs import SourceDef, TransformDef
+from partner_sync.sql_files import load_sql
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class TransformError(RuntimeError):
+    """A template failed; its target is as it was, raw untouched."""
+
+
+@dataclass
+class TargetResult:
+    target: str
+    template: str
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    lineage_rows: int = 0
+    mode: str = "incremental"
+    seconds: float = 0.0
+
+
+def _texts(include_dir, tdef: TransformDef) -> tuple[str, str | None]:
+    main = load_sql(include_dir, f"transform/{tdef.template}")
+    try:
+        delete = load_sql(include_dir, f"transform/{tdef.template}_delete")
+    except FileNotFoundError:
+        delete = None
+    return main, delete
+
+
+def rules_for(include_dir, tdef: TransformDef) -> dict[str, str]:
+    """Lineage's transformation_rules: the template's name and the sha256 of its text."""
+    main, delete = _texts(include_dir, tdef)
+    digest = hashlib.sha256((main + "\n--\n" + (delete or "")).encode()).hexdigest()
+    return {"template": f"{tdef.template}.sql", "sha256": digest}
+
+
+def _offending_ids(conn: psycopg.Connection, tdef: TransformDef, text: str, params: dict, limit: int = 20
+                   ) -> list[str]:
+    """Bisect the driving table's ids to the rows that make the template fail (each try rolled back)."""
+    schema, table = tdef.driving_table.split(".", 1)
+    ids = [r[0] for r in conn.execute(sql.SQL("SELECT {}::text FROM {} WHERE _deleted_at IS NULL ORDER BY 1").format(
+        sql.Identifier(tdef.key), sql.Identifier(schema, table))).fetchall()]
+
+    def fails(subset: list[str]) -> bool:
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute(text, {**params, "since": EPOCH, "only_ids": subset})
+            return False
+        except psycopg.Error:
+            return True
+
+    found: list[str] = []
+
+    def search(subset: list[str]) -> None:
+        if len(found) >= limit or not subset or not fails(subset):
+            return
+        if len(subset) == 1:
+            found.append(subset[0])
+            return
+        mid = len(subset) // 2
+        search(subset[:mid])
+        search(subset[mid:])
+
+    search(ids)
+    return found
+
+
+def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef, *, job_id: uuid.UUID,
+                     full: bool = False, lang: str = "en_US", overlap: timedelta = timedelta(minutes=5)
+                     ) -> TargetResult:
+    """Derive one core target in one transaction."""
+    main, delete = _texts(include_dir, tdef)
+    rules = rules_for(include_dir, tdef)
+    result = TargetResult(tdef.target, tdef.template)
+    started = time.monotonic()
+    with connect(conn_spec) as conn:
+        state = conn.execute(load_sql(include_dir, "transform/state_read"), {"target": tdef.target}).fetchone()
+        if full or state is None or state[0] != rules["sha256"] or state[1] is None:
+            since, result.mode = EPOCH, ("full" if full else "rebuild" if state else "first")
+        else:
+            since = state[1] - overlap
+        params = {"since": since, "lang": lang, "only_ids": None, "rules": json.dumps(rules)}
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (tdef.target,))
+                mark = conn.execute("SELECT now()").fetchone()[0]
+                result.inserted, result.updated, result.lineage_rows = conn.execute(main, params).fetchone()
+                if delete:
+                    result.deleted = conn.execute(delete, params).fetchone()[0]
+                    result.lineage_rows += result.deleted
+                conn.execute(load_sql(include_dir, "transform/state_write"),
+                             {"target": tdef.target, "rules_hash": rules["sha256"], "mark": mark, "job_id": job_id})
+        except psycopg.Error as exc:
+            error = str(exc).strip().splitlines()[0]
+            conn.rollback()
+            bad = _offending_ids(conn, tdef, main, params)
+            raise TransformError(
+                f"template {tdef.template}.sql failed, {tdef.target} rolled back (raw untouched): {error}; "
+                f"offending {tdef.driving_table}.{tdef.key}: {', '.join(bad) if bad else 'not isolated to rows'}"
+            ) from None
+    result.seconds = round(time.monotonic() - started, 3)
+    log.info(kv("transform.target", target=tdef.target, template=tdef.template, mode=result.mode,
+                inserted=result.inserted, updated=result.updated, deleted=result.deleted, job=job_id,
+                seconds=result.seconds))
+    return result
+
+
+def transform_source(settings: Settings, source: SourceDef, *, job_id: uuid.UUID, full: bool = False
+                     ) -> list[TargetResult]:
+    """Every target of a source, in the YAML's order (accounts before the opportunities that name them)."""
+    return [transform_target(settings.conn("warehouse_db"), settings.include_dir, tdef, job_id=job_id, full=full,
+                             lang=settings.language, overlap=timedelta(minutes=settings.cursor_overlap_minutes))
+            for tdef in source.transforms]
+
+
+def run_transform_stage(ctx: Any) -> dict[str, Any]:
+    """Pipeline hook (see pipeline.STAGE_MODULES)."""
+    results = transform_source(ctx.settings, ctx.source, job_id=ctx.job_id, full=ctx.full_refresh)
+    return {"targets": {r.target: asdict(r) for r in results},
+            "counts": {"processed": sum(r.inserted + r.updated + r.deleted for r in results),
+                       "inserted": sum(r.inserted for r in results), "updated": sum(r.updated for r in results)}}
