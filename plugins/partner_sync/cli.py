@@ -170,6 +170,38 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- report -------------------------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+
+    from partner_sync.checks import report
+
+    settings = _settings()
+    job, rows = report(settings.conn("warehouse_db"), args.job)
+    if args.json:
+        print(json.dumps({"job": job, "checks": rows}, default=str, indent=2))
+        return 0 if job else 3
+    if job is None:
+        print("no data-quality checks recorded yet (run a sync with its validate stage)")
+        return 3
+    print(f"job {job['job_id']}  source={job['source_system']}  type={job['job_type']}  status={job['status']}  "
+          f"started={job['started_at']:%Y-%m-%d %H:%M:%S}")
+    table = []
+    for r in rows:
+        d = r["failure_details"] or {}
+        verdict = "pass" if r["passed"] else ("FAIL" if d.get("severity") == "error" else "warn")
+        name, _, desc = (r["check_description"] or "").partition(": ")
+        rate = f" rate={d['rate']:.2%}" if d.get("rate") is not None else ""
+        table.append([verdict, name, r["records_checked"], r["records_failed"],
+                      (desc + rate + ("; e.g. " + ", ".join(map(str, d.get("sample_keys", [])[:3]))
+                                      if not r["passed"] and d.get("sample_keys") else ""))[:110]])
+    print(tabulate(table, headers=["result", "check", "checked", "failed", "details"], tablefmt="simple",
+                   intfmt=","))
+    failed = sum(1 for r in rows if not r["passed"])
+    print(f"{len(rows)} checks, {len(rows) - failed} passed, {failed} failed")
+    return 0
+
+
 # -- summary ----------------------------------------------------------------------------------
 def cmd_summary(args: argparse.Namespace) -> int:
     from partner_sync.summary import row_counts
@@ -236,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="source name (odoo, apn)")
     p.add_argument("--out", help="artifact folder (default $PARTNER_SYNC_SCHEMA_DIR or data/schemas)")
     p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("report", help="the data-quality report of a job",
+                       description="Print the data-quality checks of one sync job (default: the newest).")
+    p.add_argument("--job", help="sync job id (default: the newest job with checks)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="tables and row counts per schema",
                        description="Print every warehouse table (raw, core, ops, search) with its row count.")

@@ -1,0 +1,231 @@
+"""The validate stage: declarative checks from include/checks/<source>.yml, one ops.data_quality_checks row each.
+
+Checks are data, not code per table: a type names an SQL template under include/sql/checks, the YAML
+names tables and columns. Severity ``error`` fails the stage (Airflow alerts); ``warn`` only records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import yaml
+from psycopg import sql
+
+from partner_sync.config import Settings
+from partner_sync.database import connect
+from partner_sync.logs import kv
+from partner_sync.source_defs import SourceDef
+from partner_sync.sql_files import load_sql
+
+log = logging.getLogger(__name__)
+SEVERITIES = ("error", "warn")
+
+
+class ChecksFailed(RuntimeError):
+    """At least one check of severity error failed; every result is already in ops."""
+
+
+@dataclass
+class CheckResult:
+    name: str
+    check_type: str
+    table: str
+    severity: str
+    description: str
+    passed: bool
+    checked: int
+    failed: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _ident(qualified: str) -> sql.Identifier:
+    return sql.Identifier(*qualified.split(".", 1))
+
+
+def load_checks(include_dir: Path, source: str) -> list[dict]:
+    """The source's check list; an unknown type or severity is an error naming the check."""
+    path = include_dir / "checks" / f"{source}.yml"
+    if not path.exists():
+        return []
+    checks = (yaml.safe_load(path.read_text()) or {}).get("checks") or []
+    for i, check in enumerate(checks):
+        if check.get("type") not in CHECKS:
+            raise ValueError(f"{path}: check #{i + 1}: unknown type {check.get('type')!r}; known: {', '.join(CHECKS)}")
+        if check.get("severity", "error") not in SEVERITIES:
+            raise ValueError(f"{path}: check #{i + 1}: severity must be error or warn")
+        check.setdefault("name", _default_name(check))
+    return checks
+
+
+def _default_name(check: dict) -> str:
+    target = check.get("table") or check.get("raw_table") or "ops.quarantine"
+    col = check.get("column") or check.get("name_column") or ",".join(check.get("columns") or [])
+    return ".".join(p for p in (target, col, check["type"]) if p)
+
+
+def _template(include_dir, name: str, **parts: sql.Composable) -> sql.Composed:
+    return sql.SQL(load_sql(include_dir, f"checks/{name}")).format(**parts)
+
+
+def _where(check: dict) -> sql.Composable:
+    # 'where' comes from the project's own YAML (like the templates), never from a source
+    return sql.SQL(check.get("where") or "TRUE")
+
+
+def _sql_check(conn, include_dir, check: dict, job_id) -> tuple[int, int, list[str], dict]:
+    t = check["type"]
+    table, key = _ident(check.get("table", "ops.quarantine")), sql.Identifier(check.get("key", "id"))
+    if t == "not_null":
+        q = _template(include_dir, "not_null", table=table, column=sql.Identifier(check["column"]), key=key,
+                      where=_where(check))
+        params: dict = {}
+    elif t == "unique":
+        q = _template(include_dir, "unique", table=table, key=key, where=_where(check),
+                      columns=sql.SQL(", ").join(map(sql.Identifier, check["columns"])))
+        params = {}
+    elif t == "format":
+        q = _template(include_dir, "format", table=table, column=sql.Identifier(check["column"]), key=key,
+                      where=_where(check))
+        params = {"pattern": check["pattern"]}
+    elif t == "range":
+        q = _template(include_dir, "range", table=table, column=sql.Identifier(check["column"]), key=key,
+                      where=_where(check))
+        params = {"min": check.get("min", float("-inf")), "max": check.get("max", float("inf"))}
+    elif t == "resolution":
+        q = _template(include_dir, "resolution", table=table, key=key,
+                      name_column=sql.Identifier(check["name_column"]), ref_table=_ident(check["ref_table"]),
+                      ref_key=sql.Identifier(check.get("ref_key", "id")),
+                      ref_column=sql.Identifier(check["ref_column"]))
+        params = {}
+    else:  # quarantine
+        q = _template(include_dir, "quarantine")
+        params = {"job_id": job_id, "source": check.get("_source")}
+    checked, failed, samples = conn.execute(q, params).fetchone()
+    return checked, failed, list(samples or []), {}
+
+
+def _count(conn: psycopg.Connection, table: sql.Composable, where: str = "TRUE") -> int:
+    return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, sql.SQL(where))).fetchone()[0]
+
+
+def _source_checks(wh, src, check: dict, source: SourceDef) -> tuple[int, int, list[str], dict]:
+    """row_count and freshness compare with the source itself (database mode)."""
+    src_table = sql.Identifier(source.source_schema, check["source_table"])
+    raw = _ident(check["raw_table"])
+    if check["type"] == "row_count":
+        n_src = _count(src, src_table) if src is not None else None
+        n_raw = _count(wh, raw, "_deleted_at IS NULL")
+        n_core = _count(wh, _ident(check["table"]))
+        counts = {"source": n_src, "raw": n_raw, "core": n_core}
+        diffs = [abs(n_raw - n_core)] + ([abs(n_src - n_raw)] if n_src is not None else [])
+        return max(counts["source"] or 0, n_raw), sum(diffs), [f"{k}={v}" for k, v in counts.items()], counts
+    cursor = sql.Identifier(check["cursor"])
+    newest_raw = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(cursor, raw)).fetchone()[0]
+    if src is None:
+        return 1, 0, [], {"raw_newest": newest_raw, "source_newest": None}
+    newest_src = src.execute(sql.SQL("SELECT max({})::text FROM {}").format(cursor, src_table)).fetchone()[0]
+    behind = src.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} > %s::{}").format(
+        src_table, cursor, sql.SQL(_cursor_type(src, source, check))), (newest_raw,)).fetchone()[0] \
+        if newest_raw is not None else _count(src, src_table)
+    return 1, 1 if behind else 0, [f"source newest {newest_src}", f"raw newest {newest_raw}"], {
+        "source_newest": newest_src, "raw_newest": newest_raw, "source_rows_newer_than_raw": behind}
+
+
+def _cursor_type(src, source: SourceDef, check: dict) -> str:
+    return src.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                       "AND attname = %s", (sql.Identifier(source.source_schema, check["source_table"]).as_string(src),
+                                            check["cursor"])).fetchone()[0]
+
+
+CHECKS = ("not_null", "unique", "format", "range", "resolution", "row_count", "freshness", "quarantine")
+
+
+def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None) -> list[CheckResult]:
+    """Run every check of the source and record each; returns the results (the caller decides to fail)."""
+    checks = load_checks(settings.include_dir, source.name)
+    results: list[CheckResult] = []
+    database_mode = getattr(source, "mode", "database") == "database"
+    with connect(settings.conn("warehouse_db")) as wh:
+        src = connect(settings.conn(source.connection_id)) if database_mode and any(
+            c["type"] in ("row_count", "freshness") for c in checks) else None
+        try:
+            for check in checks:
+                check["_source"] = source.name
+                try:
+                    if check["type"] in ("row_count", "freshness"):
+                        checked, failed, samples, extra = _source_checks(wh, src, check, source)
+                    else:
+                        checked, failed, samples, extra = _sql_check(wh, settings.include_dir, check, job_id)
+                    passed = _passed(check, checked, failed)
+                    details = {"severity": check.get("severity", "error"), "sample_keys": samples[:20], **extra}
+                    if "min_rate" in check:
+                        details["rate"] = round((checked - failed) / checked, 4) if checked else None
+                        details["min_rate"] = check["min_rate"]
+                except psycopg.Error as exc:
+                    wh.rollback()
+                    checked, failed, passed = 0, 0, False
+                    details = {"severity": check.get("severity", "error"), "error": str(exc).strip()}
+                res = CheckResult(check["name"], check["type"], check.get("table") or check.get("raw_table") or
+                                  "ops.quarantine", check.get("severity", "error"), check.get("description", ""),
+                                  passed, checked, failed, details)
+                wh.execute(load_sql(settings.include_dir, "checks/write_result"), {
+                    "job_id": job_id, "table_name": res.table, "check_type": res.check_type,
+                    "description": f"{res.name}: {res.description}", "passed": passed, "checked": checked,
+                    "passed_n": max(checked - failed, 0), "failed": failed, "details": json.dumps(details, default=str)})
+                wh.commit()
+                results.append(res)
+                log.info(kv("check", source=source.name, name=res.name, passed=passed, checked=checked,
+                            failed=failed, severity=res.severity))
+        finally:
+            if src is not None:
+                src.close()
+    return results
+
+
+def _passed(check: dict, checked: int, failed: int) -> bool:
+    if "min_rate" in check:
+        return checked == 0 or (checked - failed) / checked >= float(check["min_rate"])
+    if check["type"] == "quarantine":
+        return failed <= int(check.get("max", 0))
+    return failed == 0
+
+
+def run_validate_stage(ctx: Any) -> dict[str, Any]:
+    """Pipeline hook: record every check, then fail on any failed check of severity error."""
+    results = run_checks(ctx.settings, ctx.source, ctx.job_id)
+    failed_errors = [r for r in results if not r.passed and r.severity == "error"]
+    detail = {"checks": len(results), "passed": sum(r.passed for r in results),
+              "failed_warn": [r.name for r in results if not r.passed and r.severity == "warn"],
+              "failed_error": [r.name for r in failed_errors]}
+    if failed_errors:
+        ctx.detail_on_failure = detail
+        raise ChecksFailed(f"{len(failed_errors)} data-quality check(s) failed for {ctx.source.name}: " + "; ".join(
+            f"{r.name} ({r.failed} of {r.checked} failed; e.g. {', '.join(map(str, r.details.get('sample_keys', [])[:5]))})"
+            for r in failed_errors))
+    return detail
+
+
+def report(conn_spec, job_id: str | None = None) -> tuple[dict | None, list[dict]]:
+    """The job (default: the newest one with checks) and its check rows, for `partner_sync report`."""
+    with connect(conn_spec) as conn:
+        if job_id is None:
+            row = conn.execute("SELECT sync_job_id FROM ops.data_quality_checks WHERE sync_job_id IS NOT NULL "
+                               "ORDER BY executed_at DESC LIMIT 1").fetchone()
+            if row is None:
+                return None, []
+            job_id = row[0]
+        cur = conn.execute("SELECT job_id, source_system, job_type, status, started_at, completed_at, "
+                           "records_processed, records_failed FROM ops.sync_jobs WHERE job_id = %s", (job_id,))
+        job_row = cur.fetchone()
+        job = dict(zip([d.name for d in cur.description], job_row)) if job_row else None
+        cur = conn.execute("SELECT table_name, check_type, check_description, passed, records_checked, "
+                           "records_passed, records_failed, failure_details, executed_at FROM ops.data_quality_checks "
+                           "WHERE sync_job_id = %s ORDER BY executed_at, check_id", (job_id,))
+        rows = [dict(zip([d.name for d in cur.description], r)) for r in cur.fetchall()]
+    return job, rows
