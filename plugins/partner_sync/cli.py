@@ -189,7 +189,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     table = []
     for r in rows:
         d = r["failure_details"] or {}
-        verdict = "pass" if r["passed"] else ("FAIL" if d.get("severity") == "error" else "warn")
+        verdict = ("skip" if r["passed"] is None else "pass" if r["passed"]
+                   else "FAIL" if d.get("severity") == "error" else "warn")
         name, _, desc = (r["check_description"] or "").partition(": ")
         rate = f" rate={d['rate']:.2%}" if d.get("rate") is not None else ""
         table.append([verdict, name, r["records_checked"], r["records_failed"],
@@ -197,8 +198,23 @@ def cmd_report(args: argparse.Namespace) -> int:
                                       if not r["passed"] and d.get("sample_keys") else ""))[:110]])
     print(tabulate(table, headers=["result", "check", "checked", "failed", "details"], tablefmt="simple",
                    intfmt=","))
-    failed = sum(1 for r in rows if not r["passed"])
-    print(f"{len(rows)} checks, {len(rows) - failed} passed, {failed} failed")
+    failed = sum(1 for r in rows if r["passed"] is False)
+    skipped = sum(1 for r in rows if r["passed"] is None)
+    print(f"{len(rows)} checks, {len(rows) - failed - skipped} passed, {failed} failed, {skipped} skipped")
+    return 0
+
+
+# -- maintenance ----------------------------------------------------------------------------------
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    from partner_sync.maintenance import prune_ops, vacuum_analyze
+
+    settings = _settings()
+    if not args.skip_vacuum:
+        done = vacuum_analyze(settings)
+        print(f"VACUUM ANALYZE: {len(done)} tables in raw, core, search ({sum(s for _, s in done):.1f}s)")
+    counts = prune_ops(settings, args.prune_days or settings.ops_retention_days)
+    print("pruned ops rows older than "
+          f"{args.prune_days or settings.ops_retention_days} days: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
 
@@ -275,10 +291,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("maintenance", help="VACUUM ANALYZE raw/core/search and prune old ops rows",
+                       description="Weekly housekeeping (also the partner_sync_maintenance DAG).")
+    p.add_argument("--prune-days", type=int, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
+    p.add_argument("--skip-vacuum", action="store_true", help="only prune")
+    p.set_defaults(func=cmd_maintenance)
+
     p = sub.add_parser("summary", help="tables and row counts per schema",
                        description="Print every warehouse table (raw, core, ops, search) with its row count.")
     p.add_argument("--sources", action="store_true", help="also count the source databases' tables")
     p.set_defaults(func=cmd_summary)
+    from partner_sync import cli_airflow
+    cli_airflow.register(sub)
     return parser
 
 

@@ -123,6 +123,33 @@ class Settings:
     source_retry_minutes: int = 30
     schema_artifacts_dir: Path | None = None
     language: str = "en_US"
+    ops_retention_days: int = 90
+    alert_emails: tuple[str, ...] = ()
+    alert_from: str = "partner_sync@localhost"
+    smtp_conn_id: str = "smtp_default"
+    # API extract modes (docs/api_sources.md): per-source mode overrides (PARTNER_SYNC_<SOURCE>_MODE), the
+    # Partner Central catalog and request budget, the Odoo RPC page size, and the API connections' raw values
+    # (AIRFLOW_CONN_ODOO_API, AIRFLOW_CONN_AWS_PARTNER_CENTRAL) -- secrets, never in repr or logs.
+    source_modes: Mapping[str, str] = field(default_factory=dict)
+    apn_catalog: str | None = None
+    apn_request_budget: int | None = None
+    odoo_page_size: int | None = None
+    api_connections: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Embeddings, search and matching (partner_sync.embed, .search, .match)
+    embedding_backend: str = "sentence-transformers"  # or "http" (TEI /embed, OpenAI /v1/embeddings)
+    embedding_device: str = "auto"  # auto: CUDA (fp16) when present, else CPU
+    embedding_url: str | None = None
+    embedding_api: str = "auto"  # tei | openai | auto (from the URL path)
+    embedding_api_key: str | None = field(default=None, repr=False)
+    embedding_timeout: float = 120.0
+    hnsw_ef_search: int = 100
+    match_top_k: int = 5
+    match_candidates: int = 20
+    embed_execution: str = "inprocess"  # inprocess | celery_gpu | kubernetes
+    embed_queue: str = "gpu"
+    embed_image: str = "partner-sync:latest"
+    embed_namespace: str = "airflow"
+    embed_gpus: int = 1
 
     @property
     def include_dir(self) -> Path:
@@ -135,6 +162,15 @@ class Settings:
     @property
     def uses_embedded(self) -> bool:
         return not self.connections
+
+    def source_options(self, source: str) -> dict:
+        """Configuration overrides for one source's definition (``SourceDef.with_overrides``)."""
+        options: dict = {"mode": self.source_modes.get(source)}
+        if source == "apn":
+            options.update(catalog=self.apn_catalog, request_budget=self.apn_request_budget)
+        if source == "odoo":
+            options.update(page_size=self.odoo_page_size)
+        return options
 
     def conn(self, conn_id: str) -> ConnSpec:
         """The configured connection, or the embedded server's database for that id."""
@@ -227,11 +263,105 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         source_retry_minutes=_int(env, "PARTNER_SYNC_SOURCE_RETRY_MINUTES", 30, problems, minimum=1),
         schema_artifacts_dir=Path(env.get("PARTNER_SYNC_SCHEMA_DIR") or project_dir / "data" / "schemas"),
         language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
+        ops_retention_days=_int(env, "PARTNER_SYNC_OPS_RETENTION_DAYS", 90, problems, minimum=1),
+        alert_emails=tuple(a.strip() for a in (env.get("PARTNER_SYNC_ALERT_EMAILS") or "").split(",") if a.strip()),
+        alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or "partner_sync@localhost",
+        smtp_conn_id=env.get("PARTNER_SYNC_SMTP_CONN_ID") or "smtp_default",
+        **_search_settings(env, problems),
+        **_api_settings(env, problems),
     )
     problems.extend(validate_config(settings))
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+EMBEDDING_BACKENDS = ("sentence-transformers", "http")
+EMBEDDING_APIS = ("auto", "tei", "openai")
+EMBED_EXECUTIONS = ("inprocess", "celery_gpu", "kubernetes")
+
+
+def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...], problems: list[str]) -> str:
+    value = (env.get(key) or default).strip().lower()
+    if value not in choices:
+        problems.append(f"{key}={value!r} must be one of {', '.join(choices)}")
+        return default
+    return value
+
+
+def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
+    """Embedding, search and matching settings (PARTNER_SYNC_EMBEDDING_*, _HNSW_EF_SEARCH, _MATCH_*, _EMBED_*)."""
+    backend = _choice(env, "PARTNER_SYNC_EMBEDDING_BACKEND", "sentence-transformers", EMBEDDING_BACKENDS, problems)
+    url = (env.get("PARTNER_SYNC_EMBEDDING_URL") or "").strip() or None
+    if backend == "http" and not url:
+        problems.append("PARTNER_SYNC_EMBEDDING_BACKEND=http needs PARTNER_SYNC_EMBEDDING_URL "
+                        "(e.g. http://tei:80 or http://host:8000/v1)")
+    if url and not url.startswith(("http://", "https://")):
+        problems.append(f"PARTNER_SYNC_EMBEDDING_URL={url!r} must start with http:// or https://")
+    try:
+        timeout = float(env.get("PARTNER_SYNC_EMBEDDING_TIMEOUT") or 120)
+        if timeout <= 0:
+            raise ValueError
+    except ValueError:
+        problems.append(f"PARTNER_SYNC_EMBEDDING_TIMEOUT={env.get('PARTNER_SYNC_EMBEDDING_TIMEOUT')!r} "
+                        "must be a positive number of seconds")
+        timeout = 120.0
+    top_k = _int(env, "PARTNER_SYNC_MATCH_TOP_K", 5, problems, minimum=1)
+    candidates = _int(env, "PARTNER_SYNC_MATCH_CANDIDATES", 20, problems, minimum=1)
+    if candidates < top_k:
+        problems.append(f"PARTNER_SYNC_MATCH_CANDIDATES={candidates} must be >= PARTNER_SYNC_MATCH_TOP_K={top_k}")
+    return {
+        "embedding_backend": backend,
+        "embedding_device": (env.get("PARTNER_SYNC_EMBEDDING_DEVICE") or "auto").strip().lower(),
+        "embedding_url": url,
+        "embedding_api": _choice(env, "PARTNER_SYNC_EMBEDDING_API", "auto", EMBEDDING_APIS, problems),
+        "embedding_api_key": env.get("PARTNER_SYNC_EMBEDDING_API_KEY") or None,
+        "embedding_timeout": timeout,
+        "hnsw_ef_search": _int(env, "PARTNER_SYNC_HNSW_EF_SEARCH", 100, problems, minimum=1),
+        "match_top_k": top_k,
+        "match_candidates": candidates,
+        "embed_execution": _choice(env, "PARTNER_SYNC_EMBED_EXECUTION", "inprocess", EMBED_EXECUTIONS, problems),
+        "embed_queue": (env.get("PARTNER_SYNC_EMBED_QUEUE") or "gpu").strip(),
+        "embed_image": (env.get("PARTNER_SYNC_EMBED_IMAGE") or env.get("PARTNER_SYNC_IMAGE")
+                        or "partner-sync:latest").strip(),
+        "embed_namespace": (env.get("PARTNER_SYNC_EMBED_NAMESPACE") or "airflow").strip(),
+        "embed_gpus": _int(env, "PARTNER_SYNC_EMBED_GPUS", 1, problems, minimum=0),
+    }
+
+
+API_CONNECTION_IDS = ("odoo_api", "aws_partner_central")
+_MODES = ("database", "odoo_rpc", "partner_central")
+MODE_VARIABLES = {"odoo": "PARTNER_SYNC_ODOO_MODE", "apn": "PARTNER_SYNC_APN_MODE"}
+
+
+def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
+    """Extract-mode overrides and API connections; a malformed value is a problem (its secret masked)."""
+    modes = {}
+    for source, key in MODE_VARIABLES.items():
+        value = (env.get(key) or "").strip()
+        if value:
+            if value not in _MODES:
+                problems.append(f"{key}={value!r} must be one of {', '.join(_MODES)}")
+            modes[source] = value
+    catalog = env.get("PARTNER_SYNC_APN_CATALOG") or None
+    if catalog is not None and catalog not in ("AWS", "Sandbox"):
+        problems.append(f"PARTNER_SYNC_APN_CATALOG={catalog!r} must be AWS or Sandbox")
+    budget = _int(env, "PARTNER_SYNC_APN_REQUEST_BUDGET", 0, problems, minimum=1) or None
+    page = _int(env, "PARTNER_SYNC_ODOO_PAGE_SIZE", 0, problems, minimum=1) or None
+    api_connections = {}
+    for conn_id in API_CONNECTION_IDS:
+        raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+        if raw:
+            api_connections[conn_id] = raw
+    if "odoo_api" in api_connections:
+        from partner_sync.sources.odoo_rpc import parse_odoo_connection
+
+        try:
+            parse_odoo_connection(api_connections["odoo_api"])
+        except ValueError as exc:
+            problems.append(f"AIRFLOW_CONN_ODOO_API: {exc}")
+    return {"source_modes": modes, "apn_catalog": catalog, "apn_request_budget": budget,
+            "odoo_page_size": page, "api_connections": api_connections}
 
 
 def validate_config(settings: Settings) -> list[str]:

@@ -36,6 +36,21 @@ class Journal:
             "processed": counts.get("processed", 0), "inserted": counts.get("inserted", 0),
             "updated": counts.get("updated", 0), "failed": counts.get("failed", 0)}, fetch=False)
 
+    def record_table(self, job_id: uuid.UUID, stage: str, table: str, detail: dict[str, Any],
+                     counts: dict[str, int] | None = None) -> None:
+        counts = counts or {}
+        self.db.execute_query(self._sql("record_table"), {
+            "job_id": job_id, "stage": stage, "table": table, "detail": json.dumps(detail, default=str),
+            "processed": counts.get("processed", 0), "inserted": counts.get("inserted", 0),
+            "updated": counts.get("updated", 0), "failed": counts.get("failed", 0)}, fetch=False)
+
+    def reopen_job(self, source_system: str, airflow: dict[str, Any]) -> uuid.UUID | None:
+        """The job of this Airflow run, set running again (a retried task); None when there is none."""
+        rows = self.db.execute_query(self._sql("reopen_job"), {
+            "source_system": source_system, "dag_id": airflow.get("dag_id"), "run_id": airflow.get("run_id"),
+            "try_number": airflow.get("try_number") or 1})
+        return rows[0][0] if rows else None
+
     def finish_job(self, job_id: uuid.UUID, status: str, error: str | None = None,
                    error_details: dict[str, Any] | None = None) -> None:
         if status not in JOB_STATUSES:

@@ -126,10 +126,15 @@ def open_job(settings: Settings, warehouse: Database, source: SourceDef, *, full
     if unknown:
         raise ValueError(f"source {source.name}: unknown table(s) {', '.join(unknown)}; "
                          f"defined: {', '.join(source.tables)}")
+    journal = _journal(settings, warehouse)
+    if airflow and airflow.get("run_id"):
+        job_id = journal.reopen_job(source.name, airflow)
+        if job_id is not None:
+            log.info(kv("job.reopen", source=source.name, job=job_id, try_number=airflow.get("try_number")))
+            return job_id
     config = {"tables": tables or [t.name for t in source.enabled_tables], "full_refresh": full_refresh,
               "stages": {}, "airflow": airflow or None}
-    job_id = _journal(settings, warehouse).open_job(source.name, "full_sync" if full_refresh else "incremental",
-                                                    config)
+    job_id = journal.open_job(source.name, "full_sync" if full_refresh else "incremental", config)
     log.info(kv("job.open", source=source.name, job=job_id, full_refresh=full_refresh))
     return job_id
 
@@ -177,12 +182,58 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
     return StageResult(stage, detail["status"], seconds, detail)
 
 
+def extract_tables(ctx: StageContext) -> list[str]:
+    """The extract stage for Airflow: discover, journal, and return the tables raw_load maps over."""
+    result = run_stage(ctx, "extract")
+    return sorted(result.detail.get("tables") or {}, key=list(ctx.source.tables).index)
+
+
+def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
+    """One table of the raw_load stage (an Airflow mapped task): load it and journal it under the stage.
+
+    A failure marks the job failed (naming the table) and re-raises, so that mapped task fails alone.
+    """
+    from partner_sync.database import DatabaseUnavailable
+    from partner_sync.raw.loader import load_table
+    from partner_sync.raw.sync import discover_source, load_options
+
+    journal = _journal(ctx.settings, ctx.warehouse)
+    try:
+        schema = discover_source(ctx.settings, ctx.source, [table])[table]
+        load = load_table(ctx.settings.conn(ctx.source.connection_id), ctx.settings.conn("warehouse_db"),
+                          ctx.source.name, schema, raw_table=ctx.source.raw_table(table), job_id=ctx.job_id,
+                          include_dir=ctx.settings.include_dir,
+                          options=load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
+                                               upper_bound=ctx.upper_bound),
+                          source_schema=ctx.source.source_schema)
+    except Exception as exc:
+        journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc)})
+        if isinstance(exc, DatabaseUnavailable):
+            retry_at = datetime.now(timezone.utc) + timedelta(minutes=ctx.settings.source_retry_minutes)
+            journal.finish_job(ctx.job_id, "pending_retry", error=f"raw_load {table}: {exc}",
+                               error_details={"stage": "raw_load", "table": table,
+                                              "next_attempt_at": retry_at.isoformat()})
+        else:
+            journal.finish_job(ctx.job_id, "failed", error=f"raw_load {table}: {exc}",
+                               error_details={"stage": "raw_load", "failed_tables": {table: str(exc)}})
+        raise
+    detail = {**load.as_dict(), "status": "success", "partial": load.quarantined > 0}
+    journal.record_table(ctx.job_id, "raw_load", table, detail,
+                         {"processed": load.staged, "inserted": load.inserted, "updated": load.updated,
+                          "failed": load.quarantined})
+    log.info(kv("stage.table", source=ctx.source.name, job=ctx.job_id, stage="raw_load", table=table,
+                inserted=load.inserted, updated=load.updated, quarantined=load.quarantined))
+    return detail
+
+
 def finish_job(settings: Settings, warehouse: Database, job_id: uuid.UUID, status: str = "success") -> str:
     """Close the job; 'success' becomes 'partial' when a stage quarantined rows. Returns the final status."""
     journal = _journal(settings, warehouse)
     if status == "success":
         stages = (journal.get_job(job_id).get("config") or {}).get("stages") or {}
-        if any(isinstance(d, dict) and d.get("partial") for d in stages.values()):
+        details = [d for d in stages.values() if isinstance(d, dict)]
+        details += [t for d in details for t in (d.get("tables") or {}).values() if isinstance(t, dict)]
+        if any(d.get("partial") or d.get("quarantined") for d in details):
             status = "partial"
     journal.finish_job(job_id, status)
     log.info(kv("job.finish", job=job_id, status=status))

@@ -1,9 +1,11 @@
-"""One DAG per ``include/sources/*.yml``: extract >> raw_load >> transform >> validate >> embed.
+"""The DAGs: one ``<source>_sync`` per ``include/sources/*.yml``, plus ``search_refresh`` and maintenance.
 
-Each task is a thin wrapper over ``partner_sync.pipeline``: ``extract`` opens the run's
-``ops.sync_jobs`` row and pushes its id (XCom ``return_value``); the later tasks pull that id from
-``extract`` and run their stage; ``embed`` closes the job. All logic lives in the engine, so the
-CLI (``partner_sync run``) and Airflow do exactly the same work.
+``<source>_sync``: extract >> raw_load (mapped: one task per table, capped by the source's pool) >>
+transform >> validate >> embed. Each task is a thin wrapper over ``partner_sync.pipeline``:
+``extract`` opens (or, on a retry, reopens) the run's ``ops.sync_jobs`` row, pushes its id as XCom
+``job_id`` and returns the table list raw_load maps over; ``embed`` closes the job and emits the
+source's Asset, which schedules ``search_refresh``. All logic lives in the engine, so the CLI
+(``partner_sync run``) and Airflow do exactly the same work.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pendulum
-from airflow.sdk import DAG, Param, chain, task
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, chain, task
 
 from partner_sync import pipeline
 from partner_sync.config import Settings, get_config
@@ -25,6 +27,8 @@ from partner_sync.source_defs import SourceDef, load_sources
 log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE = "0 2 * * *"
+MAINTENANCE_SCHEDULE = "0 4 * * 0"  # weekly, Sunday 04:00 UTC
+SOURCE_READ_RETRIES = 6  # a source that is down is retried every 30 minutes for 3 hours (seed scenario 2)
 START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "partner_sync",
@@ -76,29 +80,70 @@ def _settings_for(source: SourceDef) -> Settings:
     return task_settings(get_config(), ("warehouse_db", source.connection_id))
 
 
+def source_asset(source_name: str) -> Asset:
+    """Emitted when a source's embeddings are fresh; search_refresh is scheduled on these."""
+    return Asset(name=f"partner_sync.{source_name}.embedded",
+                 uri=f"x-partner-sync://warehouse/search/embeddings/{source_name}")
+
+
 def _job_id(context: dict[str, Any]) -> uuid.UUID:
-    value = context["ti"].xcom_pull(task_ids="extract", key="return_value")
+    value = context["ti"].xcom_pull(task_ids="extract", key="job_id")
     if not value:
-        raise RuntimeError("no job id from the extract task (XCom return_value of task 'extract' is empty); "
+        raise RuntimeError("no job id from the extract task (XCom job_id of task 'extract' is empty); "
                            "clear the run from 'extract' to open a new job")
     return uuid.UUID(str(value))
 
 
-def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
-    """The Python callable of one stage's task; returns the job id (str) so it is visible as XCom."""
+def _schedule_for(source: SourceDef) -> str:
+    """Cron from configuration: PARTNER_SYNC_<SOURCE>_SCHEDULE, else the YAML, else 02:00 UTC daily."""
+    import os
 
-    def run_stage_task(**context: Any) -> str:
+    return os.environ.get(f"PARTNER_SYNC_{source.name.upper()}_SCHEDULE") or source.schedule or DEFAULT_SCHEDULE
+
+
+def _context(source: SourceDef, stage_context: dict[str, Any], warehouse: Database, settings: Settings,
+             job_id: uuid.UUID) -> pipeline.StageContext:
+    full_refresh, tables = _params(stage_context)
+    return pipeline.StageContext(settings=settings, source=source, job_id=job_id, warehouse=warehouse,
+                                 full_refresh=full_refresh, tables=tables, **_window(stage_context))
+
+
+def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
+    def extract(**context: Any) -> list[str]:
         settings = _settings_for(source)
         full_refresh, tables = _params(context)
         with Database.from_settings(settings) as warehouse:
-            if stage == "extract":
-                job_id = pipeline.open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables,
-                                           airflow=_airflow_info(context))
-            else:
-                job_id = _job_id(context)
-            ctx = pipeline.StageContext(settings=settings, source=source, job_id=job_id, warehouse=warehouse,
-                                        full_refresh=full_refresh, tables=tables, **_window(context))
-            result = pipeline.run_stage(ctx, stage)
+            job_id = pipeline.open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables,
+                                       airflow=_airflow_info(context))
+            context["ti"].xcom_push(key="job_id", value=str(job_id))
+            names = pipeline.extract_tables(_context(source, context, warehouse, settings, job_id))
+        log.info("%s extract: %d tables to load (job %s)", source.name, len(names), job_id)
+        return names
+
+    extract.__name__ = extract.__qualname__ = f"{source.name}_extract"
+    return extract
+
+
+def _load_callable(source: SourceDef) -> Callable[..., dict]:
+    def raw_load(table: str, **context: Any) -> dict:
+        settings = _settings_for(source)
+        with Database.from_settings(settings) as warehouse:
+            ctx = _context(source, context, warehouse, settings, _job_id(context))
+            detail = pipeline.load_one_table(ctx, table)
+        return {k: detail[k] for k in ("table", "inserted", "updated", "unchanged", "quarantined", "deleted")}
+
+    raw_load.__name__ = raw_load.__qualname__ = f"{source.name}_raw_load"
+    return raw_load
+
+
+def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
+    """transform / validate / embed: run the stage on the run's job; embed also closes the job."""
+
+    def run_stage_task(**context: Any) -> str:
+        settings = _settings_for(source)
+        with Database.from_settings(settings) as warehouse:
+            job_id = _job_id(context)
+            result = pipeline.run_stage(_context(source, context, warehouse, settings, job_id), stage)
             log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
             if stage == pipeline.STAGES[-1]:
                 final = pipeline.finish_job(settings, warehouse, job_id, "success")
@@ -108,6 +153,28 @@ def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
     run_stage_task.__name__ = run_stage_task.__qualname__ = f"{source.name}_{stage}"
     run_stage_task.__doc__ = f"Run the {stage} stage of source {source.name} (partner_sync.pipeline.run_stage)."
     return run_stage_task
+
+
+def _embed_task(source: SourceDef, settings: Settings, callbacks: list) -> Any:
+    """In-process (default), on a GPU Celery queue, or as a KubernetesPodOperator with an nvidia.com/gpu limit."""
+    mode = getattr(settings, "embed_execution", "inprocess")
+    kwargs: dict[str, Any] = {"task_id": "embed", "outlets": [source_asset(source.name)]}
+    if mode == "kubernetes":
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+        from kubernetes.client import models as k8s
+
+        return KubernetesPodOperator(
+            **kwargs, name=f"partner-sync-embed-{source.name}",
+            image=getattr(settings, "embed_image", "partner-sync:latest"),
+            namespace=getattr(settings, "embed_namespace", "default"),
+            cmds=["partner_sync"],
+            arguments=["embed", source.name, "--job", "{{ ti.xcom_pull(task_ids='extract', key='job_id') }}",
+                       "--finish-job"],
+            container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"}),
+            get_logs=True, on_failure_callback=callbacks)
+    if mode == "celery_gpu":
+        kwargs["queue"] = getattr(settings, "embed_queue", "gpu")
+    return task(**kwargs)(_stage_callable(source, "embed"))()
 
 
 # -- DAG construction (parse time: no database access here) ----------------------------------------
@@ -124,6 +191,8 @@ source connection `{source.connection_id}`, warehouse connection `warehouse_db`,
 `extract` >> `raw_load` >> `transform` >> `validate` >> `embed`: each task runs one stage of
 `partner_sync.pipeline` and journals it in `ops.sync_jobs` (the job id is the `extract` task's XCom).
 
+`raw_load` is mapped: one task per table, capped by the pool `{source.pool or 'default_pool'}`.
+
 **Params**: `full_refresh` (re-read everything instead of changes since the last cursor);
 `tables` (only these tables; empty = every enabled table).
 
@@ -135,18 +204,21 @@ source connection `{source.connection_id}`, warehouse connection `warehouse_db`,
 
 def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG:
     """The ``<source>_sync`` DAG for one source definition."""
-    del settings  # the tasks read Settings at run time (get_config), never at parse time
-    schedule = source.schedule or DEFAULT_SCHEDULE
+    settings = settings or get_config()
+    schedule = _schedule_for(source)
     table_names = list(source.tables)
+    callbacks = _failure_callbacks(settings)
+    source_reads = {"retries": SOURCE_READ_RETRIES, "retry_delay": timedelta(minutes=settings.source_retry_minutes),
+                    "retry_exponential_backoff": 0}
     with DAG(
         dag_id=dag_id_for(source.name),
         description=source.description or f"partner_sync: sync {source.name}",
         doc_md=_doc_md(source, schedule),
-        schedule=schedule,
+        schedule=CronDataIntervalTimetable(schedule, timezone="UTC"),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks},
         tags=["partner_sync", source.name],
         params={
             "full_refresh": Param(False, type="boolean", title="Full refresh",
@@ -157,17 +229,106 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
                                         f"Known: {', '.join(table_names)}"),
         },
     ) as dag:
-        tasks = []
-        for stage in pipeline.STAGES:
-            kwargs: dict[str, Any] = {"task_id": stage, "doc_md": f"`partner_sync.pipeline.run_stage(ctx, '{stage}')`"}
-            if stage == "extract" and source.pool:
-                kwargs["pool"] = source.pool  # caps concurrent reads of the source database
-            tasks.append(task(**kwargs)(_stage_callable(source, stage))())
-        chain(*tasks)
+        extract = task(task_id="extract", doc_md="Discover the source catalog; open the run's job.",
+                       **source_reads)(_extract_callable(source))()
+        load_kwargs: dict[str, Any] = {"task_id": "raw_load", "map_index_template": "{{ task.op_kwargs['table'] }}",
+                                       "doc_md": "One mapped task per table: stream into raw (COPY, upsert)."}
+        if source.pool:
+            load_kwargs["pool"] = source.pool  # caps concurrent reads of the source database
+        raw_load = task(**load_kwargs, **source_reads)(_load_callable(source)).expand(table=extract)
+        stages = [task(task_id=stage, doc_md=f"`partner_sync.pipeline.run_stage(ctx, '{stage}')`")(
+            _stage_callable(source, stage))() for stage in ("transform", "validate")]
+        chain(raw_load, *stages, _embed_task(source, settings, callbacks))
+    return dag
+
+
+def _failure_callbacks(settings: Settings) -> list:
+    from partner_sync.airflow.alerts import failure_callbacks
+
+    return failure_callbacks(settings)
+
+
+def _match_callable() -> Callable[..., dict]:
+    def match(**context: Any) -> dict:
+        import importlib
+
+        settings = task_settings_for_warehouse()
+        try:
+            module = importlib.import_module("partner_sync.match")
+        except ModuleNotFoundError:
+            log.warning("search_refresh: partner_sync.match is not built yet; nothing to refresh")
+            return {"status": "noop"}
+        return module.run_match(settings)
+
+    match.__name__ = match.__qualname__ = "search_refresh_match"
+    return match
+
+
+def task_settings_for_warehouse() -> Settings:
+    from partner_sync.airflow.connections import task_settings
+
+    return task_settings(get_config(), ("warehouse_db",))
+
+
+def build_search_dag(sources: list[SourceDef], settings: Settings) -> DAG:
+    """Matching runs when any source's embeddings are fresh (data-aware scheduling on their Assets)."""
+    assets = [source_asset(s.name) for s in sources]
+    schedule = assets[0]
+    for asset in assets[1:]:
+        schedule = schedule | asset
+    with DAG(dag_id="search_refresh", description="partner_sync: Odoo <-> ACE matching on fresh embeddings",
+             schedule=schedule, start_date=START_DATE, catchup=False, max_active_runs=1,
+             default_args={**DEFAULT_ARGS, "on_failure_callback": _failure_callbacks(settings)},
+             tags=["partner_sync", "search"],
+             doc_md="Fills `search.similarity_cache` (`partner_sync match`) whenever a source DAG's embed task "
+                    "emits its Asset.") as dag:
+        task(task_id="match")(_match_callable())()
+    return dag
+
+
+def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
+    """Weekly: VACUUM ANALYZE raw/core/search, reconcile every database source, prune old ops rows."""
+
+    def vacuum(**_: Any) -> int:
+        from partner_sync.maintenance import vacuum_analyze
+
+        return len(vacuum_analyze(task_settings_for_warehouse()))
+
+    def reconcile(source_name: str, **_: Any) -> dict:
+        from partner_sync.airflow.connections import task_settings
+        from partner_sync.raw.reconcile import reconcile_source
+
+        src = next(s for s in sources if s.name == source_name)
+        report = reconcile_source(task_settings(get_config(), ("warehouse_db", src.connection_id)), src)
+        return {"job_id": str(report.job_id), "status": report.status,
+                "missed": {t.table: t.missed for t in report.tables}}
+
+    def prune(**_: Any) -> dict:
+        from partner_sync.maintenance import prune_ops
+
+        s = task_settings_for_warehouse()
+        return prune_ops(s, s.ops_retention_days)
+
+    with DAG(dag_id="partner_sync_maintenance", description="partner_sync: weekly VACUUM ANALYZE, reconcile, prune",
+             schedule=MAINTENANCE_SCHEDULE, start_date=START_DATE, catchup=False, max_active_runs=1,
+             default_args={**DEFAULT_ARGS, "on_failure_callback": _failure_callbacks(settings)},
+             tags=["partner_sync", "maintenance"],
+             doc_md="Seed: *schedule regular VACUUM ANALYZE*; plus the weekly ingestion reconciliation "
+                    "(rows the change cursor missed) and pruning of ops rows older than "
+                    "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
+        recon = [task(task_id=f"reconcile_{s.name}", pool=s.pool or "default_pool")(reconcile)(source_name=s.name)
+                 for s in sources if getattr(s, "mode", "database") == "database"]
+        chain(recon or [], task(task_id="vacuum_analyze")(vacuum)(), task(task_id="prune_ops")(prune)())
     return dag
 
 
 def build_all_dags(include_dir: Path | str | None = None) -> dict[str, DAG]:
-    """Every source's DAG keyed by dag id; ``include_dir`` defaults to the configured one."""
-    include = Path(include_dir) if include_dir is not None else get_config().include_dir
-    return {dag_id_for(name): build_source_dag(src) for name, src in load_sources(include).items()}
+    """Every DAG keyed by dag id; ``include_dir`` defaults to the configured one."""
+    settings = get_config()
+    include = Path(include_dir) if include_dir is not None else settings.include_dir
+    sources = load_sources(include)
+    dags = {dag_id_for(name): build_source_dag(src, settings) for name, src in sources.items()}
+    if sources:
+        dags["search_refresh"] = build_search_dag(list(sources.values()), settings)
+        dags["partner_sync_maintenance"] = build_maintenance_dag(list(sources.values()), settings)
+    return dags
