@@ -8,10 +8,12 @@ and tests, after the environment is set (Airflow reads its configuration at firs
 from __future__ import annotations
 
 import signal
+import socket
 import time
 import uuid
 from contextlib import contextmanager
 
+import pendulum
 import psycopg
 import pytest
 from psycopg import sql as psql
@@ -307,3 +309,124 @@ def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sour
     assert sorted(config["tables"]) == ["crm_lead", "res_partner"]
     assert {"odoo_crm_lead", "odoo_res_partner"} <= raw_tables
     assert "odoo_sale_order" not in raw_tables
+
+
+class _Inbox:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        inbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+
+                inbox.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+                return "250 OK"
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_unreachable_source_sends_exactly_one_alert_email(warehouse, monkeypatch):
+    """A forced failure: the Odoo database is down. One e-mail per failed task, and the job waits to retry."""
+    from airflow.utils.state import DagRunState
+
+    with _Inbox() as inbox:
+        monkeypatch.setenv("AIRFLOW_CONN_ODOO_DB", f"postgresql://odoo:secret@127.0.0.1:{_closed_port()}/odoo")
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
+                           f"smtp://127.0.0.1:{inbox.port}?disable_tls=true&disable_ssl=true&timeout=10")
+        monkeypatch.setenv("PARTNER_SYNC_ALERT_EMAILS", "revops@example.com, data@example.com")
+        monkeypatch.setenv("PARTNER_SYNC_ALERT_FROM", "airflow@partner-sync.example")
+        monkeypatch.setenv("PARTNER_SYNC_RETRY_BASE_DELAY", "0.01")
+        get_config.cache_clear()
+        dr = _run("odoo_sync")
+        for _ in range(50):  # the notifier runs in the task process; give the message a moment to arrive
+            if inbox.messages:
+                break
+            time.sleep(0.1)
+    assert dr.state == DagRunState.FAILED
+    assert len(inbox.messages) == 1, [m[1]["Subject"] for m in inbox.messages]
+    rcpt, msg = inbox.messages[0]
+    assert sorted(rcpt) == ["data@example.com", "revops@example.com"]
+    assert msg["From"] == "airflow@partner-sync.example"
+    assert msg["Subject"] == "[partner_sync] odoo_sync.extract failed (try 1)"
+    body = (msg.get_payload(0) if msg.is_multipart() else msg).get_payload(decode=True).decode()
+    for needle in ("odoo_sync", "extract", dr.run_id, "unreachable after 4 attempts", "http"):
+        assert needle in body, needle
+    assert "secret" not in body  # the password never reaches the e-mail
+    with psycopg.connect(warehouse) as conn:
+        status, details = conn.execute("SELECT status, error_details FROM ops.sync_jobs").fetchone()
+    assert status == "pending_retry" and details["next_attempt_at"]
+
+
+def test_backfill_over_two_days_reads_each_day_exactly(warehouse, demo_sources):
+    """`airflow backfill create` for two past days: two backfill runs, each raw_load window its own day."""
+    from airflow.models.backfill import _create_backfill
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from partner_sync.airflow.dag_factory import _window
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    sync_bag_to_db(bag, bundle_name="dags-folder", bundle_version=None)
+    start, end = pendulum.datetime(2026, 5, 3, tz="UTC"), pendulum.datetime(2026, 5, 4, 23, tz="UTC")
+    backfill = _create_backfill(dag_id="odoo_sync", from_date=start, to_date=end, max_active_runs=1,
+                                reverse=False, dag_run_conf={}, triggering_user_name="partner_sync-tests")
+    with create_session() as session:
+        runs = session.scalars(select(DagRun).where(DagRun.backfill_id == backfill.id)
+                               .order_by(DagRun.logical_date)).all()
+        windows = [_window({"data_interval_start": r.data_interval_start, "data_interval_end": r.data_interval_end,
+                            "dag_run": r})["data_interval"] for r in runs]
+    assert len(runs) == 2
+    assert [(w[0].isoformat(), w[1].isoformat()) for w in windows] == [
+        ("2026-05-03T02:00:00+00:00", "2026-05-04T02:00:00+00:00"),
+        ("2026-05-04T02:00:00+00:00", "2026-05-05T02:00:00+00:00")]
+    # and the engine reads exactly those days (plus the overlap) from the source
+    from partner_sync.pipeline import run_source
+
+    settings = get_config()
+    with psycopg.connect(demo_sources["odoo_db"], autocommit=True) as conn:  # changes on both days
+        conn.execute("UPDATE crm_lead SET write_date = TIMESTAMP '2026-05-03 10:00' + id * interval '1 minute' "
+                     "WHERE id IN (SELECT id FROM crm_lead ORDER BY id LIMIT 3)")
+        conn.execute("UPDATE crm_lead SET write_date = TIMESTAMP '2026-05-04 09:00' + id * interval '1 minute' "
+                     "WHERE id IN (SELECT id FROM crm_lead ORDER BY id DESC LIMIT 2)")
+    run_source(settings, "odoo", stages=("extract", "raw_load"), full_refresh=True, tables=["crm_lead"])
+    staged = []
+    for w in windows:
+        _, _, ctx = run_source(settings, "odoo", stages=("extract", "raw_load"), tables=["crm_lead"],
+                               data_interval=w)
+        lead = ctx.loads[0]
+        lo = (w[0] - pendulum.duration(minutes=5)).replace(tzinfo=None)
+        hi = w[1].replace(tzinfo=None)
+        with psycopg.connect(demo_sources["odoo_db"]) as conn:
+            expected = conn.execute("SELECT count(*) FROM crm_lead WHERE write_date >= %s AND write_date < %s",
+                                    (lo, hi)).fetchone()[0]
+        assert lead.staged == expected and lead.window["reason"] == "data interval"
+        staged.append(lead.staged)
+    assert staged[0] >= 3 and staged[1] >= 2
