@@ -430,3 +430,22 @@ def test_backfill_over_two_days_reads_each_day_exactly(warehouse, demo_sources):
         assert lead.staged == expected and lead.window["reason"] == "data interval"
         staged.append(lead.staged)
     assert staged[0] >= 3 and staged[1] >= 2
+
+
+def test_transform_sql_is_rendered_through_template_fields(dagbag):
+    """The transform task's SQL comes from include/sql/transform files, rendered by Airflow (UI: Rendered)."""
+    op = dagbag.get_dag("odoo_sync").get_task("transform")
+    assert "sql_templates" in op.template_fields and ".sql" in op.template_ext
+    assert op.sql_templates == {"aws_accounts": "transform/aws_accounts.sql",
+                                "aws_accounts_delete": "transform/aws_accounts_delete.sql",
+                                "odoo_opportunities": "transform/odoo_opportunities.sql",
+                                "odoo_opportunities_delete": "transform/odoo_opportunities_delete.sql"}
+    op.render_template_fields({"ds": "2026-05-03"})
+    text = (ROOT / "include/sql/transform/odoo_opportunities.sql").read_text()
+    assert op.sql_templates["odoo_opportunities"] == text.rstrip("\n")  # Jinja drops the final newline
+    from partner_sync.source_defs import TransformDef
+    from partner_sync.transform import rules_for
+
+    tdef = TransformDef("core.odoo_opportunities", "odoo_opportunities", "raw.odoo_crm_lead")
+    rendered = (op.sql_templates["odoo_opportunities"], op.sql_templates["odoo_opportunities_delete"])
+    assert rules_for(ROOT / "include", tdef, rendered) == rules_for(ROOT / "include", tdef)  # same lineage hash

@@ -42,6 +42,7 @@ class StageContext:
     partial: bool = False
     status: str = "running"
     discovered: dict[str, Any] | None = None
+    rendered_sql: dict[str, str] | None = None  # transform templates rendered by Airflow's template fields
 
 
 @dataclass

@@ -18,12 +18,13 @@ log = logging.getLogger(__name__)
 
 
 def airflow_connection(conn_id: str) -> ConnSpec | None:
-    """The Airflow connection ``conn_id`` as a ConnSpec, or None when Airflow has no such connection."""
-    from airflow.sdk import BaseHook
+    """The Airflow connection ``conn_id``, through the postgres provider's PostgresHook, as a ConnSpec;
+    None when Airflow has no such connection."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        conn = BaseHook.get_connection(conn_id)
+        conn = PostgresHook(postgres_conn_id=conn_id).connection
     except AirflowNotFoundException:
         return None
     # get_uri() renders conn_type "postgres" as postgres://login:password@host:port/schema?extras;

@@ -136,19 +136,27 @@ def _load_callable(source: SourceDef) -> Callable[..., dict]:
     return raw_load
 
 
+def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any], **extra: Any) -> str:
+    """Run one stage on the run's job inside a task; the last stage (embed) also closes the job."""
+    settings = _settings_for(source)
+    with Database.from_settings(settings) as warehouse:
+        job_id = _job_id(context)
+        ctx = _context(source, context, warehouse, settings, job_id)
+        for key, value in extra.items():
+            setattr(ctx, key, value)
+        result = pipeline.run_stage(ctx, stage)
+        log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
+        if stage == pipeline.STAGES[-1]:
+            final = pipeline.finish_job(settings, warehouse, job_id, "success")
+            log.info("%s job %s finished: %s", source.name, job_id, final)
+    return str(job_id)
+
+
 def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
-    """transform / validate / embed: run the stage on the run's job; embed also closes the job."""
+    """validate / embed as TaskFlow tasks."""
 
     def run_stage_task(**context: Any) -> str:
-        settings = _settings_for(source)
-        with Database.from_settings(settings) as warehouse:
-            job_id = _job_id(context)
-            result = pipeline.run_stage(_context(source, context, warehouse, settings, job_id), stage)
-            log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
-            if stage == pipeline.STAGES[-1]:
-                final = pipeline.finish_job(settings, warehouse, job_id, "success")
-                log.info("%s job %s finished: %s", source.name, job_id, final)
-        return str(job_id)
+        return run_stage_in_task(source, stage, context)
 
     run_stage_task.__name__ = run_stage_task.__qualname__ = f"{source.name}_{stage}"
     run_stage_task.__doc__ = f"Run the {stage} stage of source {source.name} (partner_sync.pipeline.run_stage)."
@@ -220,6 +228,7 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         max_active_runs=1,
         default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks},
         tags=["partner_sync", source.name],
+        template_searchpath=[str(settings.include_dir / "sql")],
         params={
             "full_refresh": Param(False, type="boolean", title="Full refresh",
                                   description="Re-read every row instead of only the changes since the last run."),
@@ -236,9 +245,15 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         if source.pool:
             load_kwargs["pool"] = source.pool  # caps concurrent reads of the source database
         raw_load = task(**load_kwargs, **source_reads)(_load_callable(source)).expand(table=extract)
-        stages = [task(task_id=stage, doc_md=f"`partner_sync.pipeline.run_stage(ctx, '{stage}')`")(
-            _stage_callable(source, stage))() for stage in ("transform", "validate")]
-        chain(raw_load, *stages, _embed_task(source, settings, callbacks))
+        from partner_sync.airflow.operators import TransformOperator
+        from partner_sync.transform import template_files
+
+        transform = TransformOperator(task_id="transform", source=source,
+                                      sql_templates=template_files(settings.include_dir, source),
+                                      doc_md="Core SQL templates (include/sql/transform), rendered by Airflow.")
+        validate = task(task_id="validate", doc_md="Declarative checks (include/checks).")(
+            _stage_callable(source, "validate"))()
+        chain(raw_load, transform, validate, _embed_task(source, settings, callbacks))
     return dag
 
 
