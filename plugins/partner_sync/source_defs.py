@@ -6,12 +6,17 @@ Adding a source is adding a YAML file; the DAG factory and the CLI both read the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# How a source is read: straight from its PostgreSQL database, or through its vendor's API.
+MODES = ("database", "odoo_rpc", "partner_central")
+# The connection an API mode reads its credentials from when the YAML names none.
+DEFAULT_API_CONNECTIONS = {"odoo_rpc": "odoo_api", "partner_central": "aws_partner_central"}
+CATALOGS = ("AWS", "Sandbox")
 
 
 class SourceDefinitionError(ValueError):
@@ -28,6 +33,11 @@ class TableDef:
     description: str = ""
     include_columns: tuple[str, ...] = ()  # mirrored even though they match a secret pattern
     column_types: dict[str, str] = field(default_factory=dict)  # raw type overrides, values cast on load
+    model: str | None = None  # odoo_rpc mode: the Odoo model (default: the table name with '.' for '_')
+
+    @property
+    def odoo_model(self) -> str:
+        return self.model or self.name.replace("_", ".")
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,29 @@ class SourceDef:
     secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
     source_schema: str = "public"
     transforms: tuple[TransformDef, ...] = ()
+    # API extract modes (database is the default; see docs/api_sources.md)
+    mode: str = "database"
+    api_connection_id: str | None = None  # odoo_api / aws_partner_central unless set
+    page_size: int = 500                  # odoo_rpc: rows per search_read call
+    catalog: str = "AWS"                  # partner_central: AWS (production) or Sandbox
+    request_budget: int = 20_000          # partner_central: read requests per run, then stop cleanly
+    rate_limit: float = 8.0               # partner_central: requests per second (the quota is 10/s, shared)
+    timeout_seconds: float = 120.0        # one API request
+
+    @property
+    def api_connection(self) -> str:
+        return self.api_connection_id or DEFAULT_API_CONNECTIONS.get(self.mode, self.connection_id)
+
+    def with_overrides(self, mode: str | None = None, **options: object) -> "SourceDef":
+        """This source with configuration overrides (None values leave the YAML's value)."""
+        changes = {k: v for k, v in {"mode": mode, **options}.items() if v is not None}
+        if "mode" in changes and changes["mode"] not in MODES:
+            raise SourceDefinitionError(f"source {self.name}: mode must be one of {', '.join(MODES)}, "
+                                        f"got {changes['mode']!r}")
+        if "catalog" in changes and changes["catalog"] not in CATALOGS:
+            raise SourceDefinitionError(f"source {self.name}: catalog must be AWS or Sandbox, "
+                                        f"got {changes['catalog']!r}")
+        return replace(self, **changes) if changes else self
 
     @property
     def enabled_tables(self) -> list[TableDef]:
@@ -110,9 +143,11 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                 exclude_columns=_as_tuple(tdef.get("exclude_columns"), f"{twhere} exclude_columns"),
                 description=str(tdef.get("description", "")),
                 include_columns=_as_tuple(tdef.get("include_columns"), f"{twhere} include_columns"),
-                column_types=dict(tdef.get("column_types") or {}))
+                column_types=dict(tdef.get("column_types") or {}),
+                model=str(tdef["model"]) if tdef.get("model") else None)
         except SourceDefinitionError as exc:
             problems.append(str(exc))
+    api = _api_options(data, where, problems)
     if problems:
         raise SourceDefinitionError("\n".join(problems))
     return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
@@ -120,7 +155,36 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
                      or ("password", "token", "secret", "api_key"),
                      source_schema=str(data.get("source_schema", "public")),
-                     transforms=_transforms(data.get("transforms"), where))
+                     transforms=_transforms(data.get("transforms"), where), **api)
+
+
+def _api_options(data: dict, where: str, problems: list[str]) -> dict:
+    """mode and the API-mode settings of a source YAML; every default applies when a key is absent."""
+    out: dict = {}
+    mode = data.get("mode", "database")
+    if mode not in MODES:
+        problems.append(f"{where}: 'mode' must be one of {', '.join(MODES)}, got {mode!r}")
+    else:
+        out["mode"] = mode
+    if data.get("api_connection_id") is not None:
+        out["api_connection_id"] = str(data["api_connection_id"])
+    for key, kind, minimum in (("page_size", int, 1), ("request_budget", int, 1), ("rate_limit", float, 0.01),
+                               ("timeout_seconds", float, 1)):
+        if data.get(key) is None:
+            continue
+        try:
+            value = kind(data[key])
+            if isinstance(data[key], bool) or value < minimum:
+                raise ValueError
+            out[key] = value
+        except (TypeError, ValueError):
+            problems.append(f"{where}: '{key}' must be a number >= {minimum}, got {data[key]!r}")
+    if data.get("catalog") is not None:
+        if data["catalog"] not in CATALOGS:
+            problems.append(f"{where}: 'catalog' must be AWS or Sandbox, got {data['catalog']!r}")
+        else:
+            out["catalog"] = data["catalog"]
+    return out
 
 
 def load_sources(include_dir: Path) -> dict[str, SourceDef]:

@@ -1,0 +1,160 @@
+"""What every API source reader answers, and the pieces they share (windows, retries, connection values).
+
+A reader lands the same raw tables as the database mode: ``discover`` gives each table's columns with the
+PostgreSQL types the raw mirror uses, ``rows`` streams the rows of one cursor window as mappings (column ->
+Python value), ``keys`` lists every current key for deletion detection (or None when the source cannot).
+The loader (``raw.loader.load_table(None, ..., rows=..., source_keys=...)``) consumes both lazily inside its
+one warehouse transaction, so a failure anywhere leaves raw and the watermark as they were.
+
+The newest cursor: the reader never decides the watermark. It reads from the lower bound it is given (the
+stored watermark, see ``raw.sync``), yields rows carrying the source's own cursor value, and the loader
+moves the watermark to the newest cursor value it staged -- a value the source sent, never a local clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+
+from partner_sync.database import DatabaseUnavailable
+from partner_sync.raw.discovery import TableSchema
+from partner_sync.raw.watermarks import Window
+
+log = logging.getLogger(__name__)
+
+
+class SourceError(RuntimeError):
+    """An API source refused or failed a request; the message names source, table and cause."""
+
+
+class SourceAuthError(SourceError):
+    """Login refused (wrong user, API key or database): nothing can be read."""
+
+
+class SourceAccessError(SourceError):
+    """The API user may not read this table/model; the other tables still load."""
+
+
+class SourceUnavailable(DatabaseUnavailable):
+    """The API could not be reached after every retry (the job waits for the next attempt, like a database)."""
+
+
+class SchemaChanged(SourceError):
+    """The source changed shape while a table was being read (a field vanished between pages)."""
+
+
+class Discovered(dict):
+    """Discovered tables (name -> TableSchema), plus the tables that could not be discovered and why.
+
+    ``failures`` become failed tables of the raw-load stage (the others still load); ``skipped`` names
+    tables this mode has no source for (logged, not loaded).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.failures: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+
+
+class SourceReader(Protocol):
+    """One API source, opened for one stage."""
+
+    mode: str
+
+    def discover(self, tables: list[str] | None = None) -> Discovered:
+        """The listed (default: enabled) tables with their raw column types."""
+
+    def window(self, wh: Any, table: str, window: Window) -> Window:
+        """Adjust the stored-watermark window for this source (default: as given)."""
+
+    def rows(self, table: str, window: Window, schema: TableSchema | None = None) -> Iterator[Mapping[str, Any]]:
+        """Rows whose cursor lies in ``window`` (lower exclusive unless ``lower_inclusive``), lazily, with
+        the columns of ``schema`` (the discovered one; None: the reader describes the table itself)."""
+
+    def keys(self, table: str) -> Iterator[Sequence[Any]] | None:
+        """Every current key of ``table`` (deletion detection), or None when the source cannot list them."""
+
+    def notes(self, table: str) -> dict[str, Any]:
+        """What the last ``rows`` call of ``table`` wants recorded with the load (requests, stops ...)."""
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff for transient API failures; ``sleep`` is injectable for tests."""
+
+    attempts: int = 3          # retries after the first try
+    base_delay: float = 2.0
+    max_delay: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** attempt))
+
+    def run(self, fn: Callable[[], Any], is_transient: Callable[[BaseException], bool], what: str) -> Any:
+        """``fn()``, retried on transient errors; after the last retry raises SourceUnavailable."""
+        for attempt in range(self.attempts + 1):
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - filtered by is_transient
+                if not is_transient(exc):
+                    raise
+                if attempt == self.attempts:
+                    raise SourceUnavailable(f"{what}: failed after {attempt + 1} attempts: "
+                                            f"{type(exc).__name__}: {exc}") from None
+                wait = self.delay(attempt)
+                first_line = (str(exc).splitlines() or [""])[0]
+                log.warning("%s: %s %s (attempt %d/%d), retrying in %.1fs", what, type(exc).__name__, first_line,
+                            attempt + 1, self.attempts + 1, wait)
+                self.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def api_connection_value(settings: Any, conn_id: str) -> str | None:
+    """The raw value of an API connection: ``AIRFLOW_CONN_<ID>`` (read into Settings), else -- inside an
+    Airflow task -- Airflow's own connection of that id (secrets backend, UI), else None."""
+    value = (getattr(settings, "api_connections", None) or {}).get(conn_id)
+    if value:
+        return value
+    if not os.environ.get("AIRFLOW_CTX_DAG_ID"):
+        return None
+    try:  # only inside a task: the engine itself never needs Airflow
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(conn_id)
+    except Exception:  # noqa: BLE001 - Airflow absent or no such connection
+        return None
+    return conn.get_uri()
+
+
+def effective_source(settings: Any, source: Any) -> Any:
+    """The source definition with configuration overrides (``PARTNER_SYNC_<SOURCE>_MODE`` ...) applied."""
+    options = settings.source_options(source.name) if hasattr(settings, "source_options") else {}
+    return source.with_overrides(**options) if hasattr(source, "with_overrides") else source
+
+
+def open_reader(settings: Any, source: Any, **kwargs: Any) -> SourceReader:
+    """The reader for the source's (effective) mode."""
+    if source.mode == "odoo_rpc":
+        from partner_sync.sources.odoo_rpc import OdooRpcReader
+
+        return OdooRpcReader.from_settings(settings, source, **kwargs)
+    if source.mode == "partner_central":
+        from partner_sync.sources.partner_central import PartnerCentralReader
+
+        return PartnerCentralReader.from_settings(settings, source, **kwargs)
+    raise ValueError(f"source {source.name}: mode {source.mode!r} has no API reader")
+
+
+def wanted_tables(source: Any, tables: list[str] | None) -> list[Any]:
+    """TableDefs of the listed tables, else the enabled ones."""
+    return [source.tables[t] for t in tables] if tables else source.enabled_tables
+
+
+def schema_columns(schema: TableSchema) -> list[str]:
+    return [c.name for c in schema.columns]
