@@ -159,7 +159,9 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
     skip_tables = skip_tables or {}
     checks = load_checks(settings.include_dir, source.name)
     results: list[CheckResult] = []
-    database_mode = getattr(source, "mode", "database") == "database"
+    from partner_sync.sources.base import effective_source
+
+    database_mode = effective_source(settings, source).mode == "database"  # API modes: raw -> core only
     with connect(settings.conn("warehouse_db")) as wh:
         src = connect(settings.conn(source.connection_id)) if database_mode and any(
             c["type"] in ("row_count", "freshness") for c in checks) else None

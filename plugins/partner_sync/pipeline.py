@@ -75,7 +75,12 @@ def _extract(ctx: StageContext) -> dict[str, Any]:
 
     schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
     ctx.discovered = schemas  # the next stage in this process reuses it; an Airflow task discovers again
-    return {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded} for name, t in schemas.items()}}
+    detail: dict[str, Any] = {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded}
+                                         for name, t in schemas.items()}}
+    failures = getattr(schemas, "failures", {})
+    if failures:  # raw_load reports them as failed tables (an Airflow mapped task each), the others still load
+        detail["undiscovered"] = dict(failures)
+    return detail
 
 
 def _raw_load(ctx: StageContext) -> dict[str, Any]:
@@ -186,7 +191,8 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
 def extract_tables(ctx: StageContext) -> list[str]:
     """The extract stage for Airflow: discover, journal, and return the tables raw_load maps over."""
     result = run_stage(ctx, "extract")
-    return sorted(result.detail.get("tables") or {}, key=list(ctx.source.tables).index)
+    names = set(result.detail.get("tables") or {}) | set(result.detail.get("undiscovered") or {})
+    return sorted(names, key=list(ctx.source.tables).index)
 
 
 def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
@@ -195,18 +201,14 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
     A failure marks the job failed (naming the table) and re-raises, so that mapped task fails alone.
     """
     from partner_sync.database import DatabaseUnavailable
-    from partner_sync.raw.loader import load_table
-    from partner_sync.raw.sync import discover_source, load_options
+    from partner_sync.raw.sync import discover_table, load_one, load_options
 
     journal = _journal(ctx.settings, ctx.warehouse)
     try:
-        schema = discover_source(ctx.settings, ctx.source, [table])[table]
-        load = load_table(ctx.settings.conn(ctx.source.connection_id), ctx.settings.conn("warehouse_db"),
-                          ctx.source.name, schema, raw_table=ctx.source.raw_table(table), job_id=ctx.job_id,
-                          include_dir=ctx.settings.include_dir,
-                          options=load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
-                                               upper_bound=ctx.upper_bound),
-                          source_schema=ctx.source.source_schema)
+        schema = discover_table(ctx.settings, ctx.source, table)
+        load = load_one(ctx.settings, ctx.source, schema, ctx.job_id,
+                        load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
+                                     upper_bound=ctx.upper_bound))
     except Exception as exc:
         journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc)})
         if isinstance(exc, DatabaseUnavailable):

@@ -331,8 +331,10 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
              doc_md="Seed: *schedule regular VACUUM ANALYZE*; plus the weekly ingestion reconciliation "
                     "(rows the change cursor missed) and pruning of ops rows older than "
                     "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
+        from partner_sync.sources.base import effective_source
+
         recon = [task(task_id=f"reconcile_{s.name}", pool=s.pool or "default_pool")(reconcile)(source_name=s.name)
-                 for s in sources if getattr(s, "mode", "database") == "database"]
+                 for s in sources if effective_source(settings, s).mode == "database"]  # row hashes need SQL
         chain(recon or [], task(task_id="vacuum_analyze")(vacuum)(), task(task_id="prune_ops")(prune)())
     return dag
 
