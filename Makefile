@@ -54,6 +54,9 @@ demo: venv
 	$(DEMO_ENV) $(PS) airflow test-dag odoo_sync --timeout 900
 	$(DEMO_ENV) $(PS) airflow test-dag apn_sync --timeout 900
 	$(DEMO_ENV) $(PS) report
+	$(DEMO_ENV) $(PS) match
+	$(DEMO_ENV) $(PS) eval-match
+	$(DEMO_ENV) $(PS) search "migrate our Oracle database to Aurora" --k 5
 	$(DEMO_ENV) $(PS) summary --sources
 
 test: venv
@@ -62,6 +65,7 @@ test: venv
 # Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.
 bench: venv
 	$(BIN)/python bench/ingest.py
+	$(DEMO_ENV) $(BIN)/python bench/embed.py
 
 test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"

@@ -22,6 +22,9 @@ ADDED_COLUMNS = {
     ("core", "odoo_opportunities"): ["lead_type", "active"],         # 007: leads vs opportunities, archived
     ("core", "ace_opportunities"): ["stage"],                         # 007: LifeCycle.Stage
     ("core", "aws_accounts"): ["source_id"],                          # 007: lineage to c_aws_accounts.id
+    ("search", "embeddings"): ["text_hash", "model_name"],            # 008: embed only new or changed texts
+    ("search", "similarity_cache"): ["direction", "source_table", "source_id", "target_table", "target_id",
+                                     "rank", "signals", "model_name"],  # 008: explainable, per-direction matches
 }
 
 COLUMNS = """

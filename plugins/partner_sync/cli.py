@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from partner_sync import cli_search
 from partner_sync.config import ConfigError, EMBEDDED_DATABASES, Settings, get_config
 from partner_sync.logs import setup_cli_logging
 
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_summary)
     from partner_sync import cli_airflow
     cli_airflow.register(sub)
+    cli_search.register(sub)
     return parser
 
 

@@ -1,0 +1,120 @@
+"""Match quality against a ground truth of twin pairs (CSV ``odoo_source_id,ace_source_id``).
+
+Definitions (Odoo -> ACE direction, twins = the truth file's pairs, one-to-one):
+
+* ``precision@1`` = twins whose rank-1 candidate is their ACE twin / twins that got any candidate.
+* ``recall@1`` = the same hits / all twin pairs (a twin without any candidate counts as a miss).
+* ``recall@5`` = twins whose ACE twin is among their first 5 candidates / all twin pairs.
+* ``threshold`` decides "this rank-1 candidate is the twin" over **every** Odoo opportunity that has
+  candidates (twins and not): declaring all rank-1 candidates scoring >= t, precision = correct
+  declarations / declarations, recall = correct declarations / pairs; the t with the best F1 is reported.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from partner_sync.database import Database
+
+TRUTH_HEADER = ["odoo_source_id", "ace_source_id"]
+
+
+class TruthFileError(ValueError):
+    """The ground-truth file is missing or not in the documented format."""
+
+
+def read_truth(path: Path) -> dict[str, str]:
+    """Odoo source id -> ACE source id; refuses a wrong header, empty ids or a pair that is not one-to-one."""
+    if not path.is_file():
+        raise TruthFileError(f"ground-truth file not found: {path} (run `partner_sync seed-demo`, or pass --truth)")
+    truth: dict[str, str] = {}
+    seen_ace: set[str] = set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if header != TRUTH_HEADER:
+            raise TruthFileError(f"{path}: header must be {','.join(TRUTH_HEADER)}, found {','.join(header)!r}")
+        for line, row in enumerate(reader, start=2):
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise TruthFileError(f"{path}:{line}: expected odoo_source_id,ace_source_id, got {row!r}")
+            odoo, ace = row[0].strip(), row[1].strip()
+            if odoo in truth or ace in seen_ace:
+                raise TruthFileError(f"{path}:{line}: {odoo},{ace} repeats an id; twin pairs are one-to-one")
+            truth[odoo] = ace
+            seen_ace.add(ace)
+    return truth
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    pairs: int
+    answered: int  # twins (Odoo side) with at least one candidate
+    hits_at_1: int
+    hits_at_5: int
+    queries: int  # Odoo opportunities with candidates, twins or not
+    threshold: float | None
+    threshold_precision: float
+    threshold_recall: float
+    threshold_f1: float
+
+    @property
+    def precision_at_1(self) -> float:
+        return self.hits_at_1 / self.answered if self.answered else 0.0
+
+    @property
+    def recall_at_1(self) -> float:
+        return self.hits_at_1 / self.pairs if self.pairs else 0.0
+
+    @property
+    def recall_at_5(self) -> float:
+        return self.hits_at_5 / self.pairs if self.pairs else 0.0
+
+    def summary_line(self) -> str:
+        return (f"precision@1={self.precision_at_1:.2f} recall@1={self.recall_at_1:.2f} "
+                f"recall@5={self.recall_at_5:.2f} pairs={self.pairs}")
+
+
+def best_threshold(top1: Sequence[tuple[float, bool]], pairs: int) -> tuple[float | None, float, float, float]:
+    """(threshold, precision, recall, F1) maximising F1 when every rank-1 scoring >= threshold is declared."""
+    ordered = sorted(top1, key=lambda x: -x[0])
+    best: tuple[float | None, float, float, float] = (None, 0.0, 0.0, 0.0)
+    correct = 0
+    for i, (score, hit) in enumerate(ordered):
+        correct += hit
+        if i + 1 < len(ordered) and ordered[i + 1][0] == score:
+            continue  # a threshold cannot split equal scores
+        precision, recall = correct / (i + 1), (correct / pairs if pairs else 0.0)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if f1 > best[3]:
+            best = (score, precision, recall, f1)
+    return best
+
+
+def evaluate(truth: Mapping[str, str], ranked: Mapping[str, Sequence[tuple[str, float]]], k: int = 5) -> EvalResult:
+    """Metrics from the truth pairs and, per Odoo id, its candidates ``(ace_id, score)`` best first."""
+    answered = hits1 = hitsk = 0
+    for odoo, ace in truth.items():
+        candidates = ranked.get(odoo) or []
+        if not candidates:
+            continue
+        answered += 1
+        hits1 += candidates[0][0] == ace
+        hitsk += any(t == ace for t, _ in candidates[:k])
+    top1 = [(c[0][1], truth.get(q) == c[0][0]) for q, c in ranked.items() if c]
+    threshold, tp, tr, tf1 = best_threshold(top1, len(truth))
+    return EvalResult(len(truth), answered, hits1, hitsk, len(top1), threshold, tp, tr, tf1)
+
+
+def load_ranked(db: Database, direction: str = "odoo_to_ace") -> dict[str, list[tuple[str, float]]]:
+    """The cached candidates of one direction: source id -> [(target id, score)] in rank order."""
+    ranked: dict[str, list[tuple[str, float]]] = {}
+    rows = db.execute_query("SELECT source_id, target_id, similarity_score FROM search.similarity_cache "
+                            "WHERE direction = %s ORDER BY source_id, rank", (direction,))
+    for source, target, score in rows:
+        ranked.setdefault(source, []).append((target, float(score)))
+    return ranked
