@@ -449,3 +449,27 @@ def test_transform_sql_is_rendered_through_template_fields(dagbag):
     tdef = TransformDef("core.odoo_opportunities", "odoo_opportunities", "raw.odoo_crm_lead")
     rendered = (op.sql_templates["odoo_opportunities"], op.sql_templates["odoo_opportunities_delete"])
     assert rules_for(ROOT / "include", tdef, rendered) == rules_for(ROOT / "include", tdef)  # same lineage hash
+
+
+@pytest.mark.parametrize("mode", ["celery_gpu", "kubernetes"])
+def test_embed_runs_on_a_gpu_queue_or_as_a_gpu_pod(airflow_env, monkeypatch, mode):
+    """Configuration moves the embed task to a GPU worker queue or a KubernetesPodOperator with nvidia.com/gpu."""
+    from partner_sync.airflow.dag_factory import build_source_dag
+
+    monkeypatch.setenv("PARTNER_SYNC_EMBED_EXECUTION", mode)
+    monkeypatch.setenv("PARTNER_SYNC_EMBED_IMAGE", "registry.example/partner-sync:1.2")
+    get_config.cache_clear()
+    try:
+        settings = get_config()
+        dag = build_source_dag(load_sources(settings.include_dir)["odoo"], settings)
+        embed = dag.get_task("embed")
+        if mode == "celery_gpu":
+            assert embed.queue == "gpu"
+        else:
+            assert type(embed).__name__ == "KubernetesPodOperator"
+            assert embed.image == "registry.example/partner-sync:1.2"
+            assert embed.container_resources.limits == {"nvidia.com/gpu": "1"}
+            assert embed.arguments[:2] == ["embed", "odoo"] and "--finish-job" in embed.arguments
+        assert [a.uri for a in embed.outlets] == ["x-partner-sync://warehouse/search/embeddings/odoo"]
+    finally:
+        get_config.cache_clear()

@@ -165,7 +165,7 @@ def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
 
 def _embed_task(source: SourceDef, settings: Settings, callbacks: list) -> Any:
     """In-process (default), on a GPU Celery queue, or as a KubernetesPodOperator with an nvidia.com/gpu limit."""
-    mode = getattr(settings, "embed_execution", "inprocess")
+    mode = settings.embed_execution
     kwargs: dict[str, Any] = {"task_id": "embed", "outlets": [source_asset(source.name)]}
     if mode == "kubernetes":
         from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
@@ -173,15 +173,15 @@ def _embed_task(source: SourceDef, settings: Settings, callbacks: list) -> Any:
 
         return KubernetesPodOperator(
             **kwargs, name=f"partner-sync-embed-{source.name}",
-            image=getattr(settings, "embed_image", "partner-sync:latest"),
-            namespace=getattr(settings, "embed_namespace", "default"),
+            image=settings.embed_image,
+            namespace=settings.embed_namespace,
             cmds=["partner_sync"],
             arguments=["embed", source.name, "--job", "{{ ti.xcom_pull(task_ids='extract', key='job_id') }}",
                        "--finish-job"],
-            container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"}),
+            container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": str(settings.embed_gpus)}),
             get_logs=True, on_failure_callback=callbacks)
     if mode == "celery_gpu":
-        kwargs["queue"] = getattr(settings, "embed_queue", "gpu")
+        kwargs["queue"] = settings.embed_queue
     return task(**kwargs)(_stage_callable(source, "embed"))()
 
 
@@ -273,7 +273,7 @@ def _match_callable() -> Callable[..., dict]:
         except ModuleNotFoundError:
             log.warning("search_refresh: partner_sync.match is not built yet; nothing to refresh")
             return {"status": "noop"}
-        return module.run_match(settings)
+        return module.run_match(settings).as_dict()
 
     match.__name__ = match.__qualname__ = "search_refresh_match"
     return match
