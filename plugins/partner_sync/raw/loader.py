@@ -93,6 +93,7 @@ class _Ctx:
     batch_id: uuid.UUID
     include_dir: object
     source_schema: str = "public"
+    key_unique: bool = False  # the source guarantees unique keys: no duplicate check needed
 
     @property
     def raw(self) -> sql.Identifier:
@@ -110,6 +111,13 @@ class _Ctx:
         keys = [sql.SQL("{}.{}::text").format(sql.Identifier(alias), sql.Identifier(k))
                 for k in self.schema.primary_key]
         return keys[0] if len(keys) == 1 else sql.SQL("concat_ws(',', {})").format(sql.SQL(", ").join(keys))
+
+    def key_hash(self, alias: str) -> sql.Composable:
+        """A 64-bit hash of the key: integer keys hash as integers (no text cast), others as text."""
+        keys = self.schema.primary_key
+        if len(keys) == 1 and self.raw_types.get(keys[0]) in ("smallint", "integer", "bigint"):
+            return sql.SQL("hashint8extended({}.{}::int8, 0)").format(sql.Identifier(alias), sql.Identifier(keys[0]))
+        return sql.SQL("hashtextextended({}, 0)").format(self.key_text(alias))
 
     def null_key(self, alias: str) -> sql.Composable:
         return sql.SQL(" OR ").join(sql.SQL("{}.{} IS NULL").format(sql.Identifier(alias), sql.Identifier(k))
@@ -215,7 +223,7 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
 
 
 def _source_fingerprint(src, ctx: _Ctx) -> tuple[int, object]:
-    row = src.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.src,
+    row = src.execute(ctx.tmpl("key_fingerprint", key_hash=ctx.key_hash("s"), table=ctx.src,
                                filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
     return row[0], row[1]
 
@@ -240,7 +248,7 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
         stored = wh.execute(load_sql(ctx.include_dir, "raw/read_key_fingerprint"), ctx.params()).fetchone()
         if stored and tuple(stored) == src_fp:
             return
-        raw_fp = wh.execute(ctx.tmpl("key_fingerprint", key_text=ctx.key_text("s"), table=ctx.raw,
+        raw_fp = wh.execute(ctx.tmpl("key_fingerprint", key_hash=ctx.key_hash("s"), table=ctx.raw,
                                      filter=sql.SQL("s._deleted_at IS NULL"))).fetchone()
         if tuple(raw_fp) == src_fp:
             _store_fingerprint(wh, ctx, src_fp)
@@ -313,20 +321,19 @@ def _staged_load(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, 
         result.path = "validated"
         staged = _stage_text(src, wh, ctx, select, result, opts, RowFeed(rows) if rows is not None else None)
     result.staged = staged
-    pk = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
-    excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in schema.column_names)
+    s_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in schema.column_names)
     r_cols = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in schema.column_names)
-    try:
-        with wh.transaction():
-            ins, upd = wh.execute(ctx.tmpl("upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, pk=pk,
-                                           excluded_cols=excluded, r_cols=r_cols), ctx.params()).fetchone()
-    except psycopg.errors.CardinalityViolation:
-        dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
-                                   pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
-                                                           for k in schema.primary_key))).fetchall()
+    join = sql.SQL(" AND ").join(sql.SQL("r.{0} = s.{0}").format(sql.Identifier(k)) for k in schema.primary_key)
+    dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
+                               pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
+                                                       for k in schema.primary_key))).fetchall() \
+        if not ctx.key_unique else []
+    if dups:
         raise LoadError(f"source {ctx.source}: table {schema.name}: primary key ({', '.join(schema.primary_key)}) "
                         f"is not unique at the source, e.g. key {dups[0][0]!r} appears {dups[0][1]} times; "
-                        "raw left as it was") from None
+                        "raw left as it was")
+    ins, upd = wh.execute(ctx.tmpl("upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols,
+                                   join=join), ctx.params()).fetchone()
     result.inserted, result.updated = ins, upd
     result.unchanged = staged - ins - upd
 
@@ -359,6 +366,9 @@ def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, sou
             _lock(wh, raw_table, opts.lock_wait_seconds)
             raw_types = _prepare_table(wh, source, raw_table, schema, result)
             ctx = _Ctx(source, schema, raw_table, raw_types, job_id, batch_id, include_dir, source_schema)
+            if src is not None:
+                ctx.key_unique = src.execute(load_sql(include_dir, "raw/source_key_unique"), {
+                    "table": ctx.src.as_string(src), "columns": sorted(schema.primary_key)}).fetchone()[0]
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
             window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
                                     full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval,
