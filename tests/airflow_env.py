@@ -28,6 +28,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from partner_sync.airflow.local import process_alive  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -79,20 +80,10 @@ def _drop_stale(admin: psycopg.Connection, template: str) -> None:
         elif (comment or "").startswith(_SESSION_MARKER):
             _, _, rest = comment.partition(_SESSION_MARKER)
             owner_host, _, pid = rest.strip().partition(" ")
-            stale = owner_host == host and pid.isdigit() and not _alive(int(pid))
+            stale = owner_host == host and pid.isdigit() and not process_alive(int(pid))
         if stale:
             log.info("dropping stale test database %s", name)
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _migrate(env: dict[str, str]) -> None:

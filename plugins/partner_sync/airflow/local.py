@@ -370,7 +370,8 @@ def _log_file(home: Path, component: str) -> Path:
     return home / "logs" / f"{component}.log"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True for a running process (not a zombie), also one owned by another user."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -390,7 +391,7 @@ def _is_ours(pid: int) -> bool:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
             return b"airflow" in fh.read()
     except OSError:
-        return _alive(pid)
+        return process_alive(pid)
 
 
 def running_pids(home: Path) -> dict[str, int]:
@@ -401,7 +402,7 @@ def running_pids(home: Path) -> dict[str, int]:
             pid = int(_pid_file(home, component).read_text().strip())
         except (OSError, ValueError):
             continue
-        if _alive(pid) and _is_ours(pid):
+        if process_alive(pid) and _is_ours(pid):
             found[component] = pid
     return found
 
@@ -583,7 +584,7 @@ def _wait_ready(running: Running, dag_ids: list[str], deadline: float, say: Call
             say(line)
 
     while True:
-        dead = [c for c, pid in running.pids.items() if not _alive(pid)]
+        dead = [c for c, pid in running.pids.items() if not process_alive(pid)]
         if dead:
             raise LocalAirflowError(f"airflow {', '.join(dead)} exited during start-up:\n"
                                     f"{logs_tail(running.home, dead)}")

@@ -158,7 +158,9 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException, OSError))
 
 
-class _TimeoutTransport(xmlrpc.client.Transport):
+class _TimeoutMixin:
+    """xmlrpc transports take no timeout; this one sets it on every HTTP(S) connection."""
+
     def __init__(self, timeout: float | None, **kw: Any):
         super().__init__(**kw)
         self.timeout = timeout
@@ -169,15 +171,12 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
-class _TimeoutSafeTransport(xmlrpc.client.SafeTransport):
-    def __init__(self, timeout: float | None, **kw: Any):
-        super().__init__(**kw)
-        self.timeout = timeout
+class _TimeoutTransport(_TimeoutMixin, xmlrpc.client.Transport):
+    pass
 
-    def make_connection(self, host):  # noqa: ANN001 - stdlib signature
-        conn = super().make_connection(host)
-        conn.timeout = self.timeout
-        return conn
+
+class _TimeoutSafeTransport(_TimeoutMixin, xmlrpc.client.SafeTransport):
+    pass
 
 
 class XmlRpcTransport:
