@@ -57,6 +57,33 @@ def test_server_restart_is_survived_by_retry(db_url):
         assert db.execute_query("SELECT 1") == [(1,)]
 
 
+def test_pinned_block_stays_on_one_connection_and_never_shares_it(db_url):
+    """A run's statements share one backend; a nested or concurrent user gets a pooled one; a failure rolls
+    the pinned connection back; a pinned connection the server killed gives way to the pool."""
+    sleeps: list[float] = []
+    with Database(db_url, min_size=1, max_size=2, retry=RetryPolicy(sleep=sleeps.append)) as db, db.pinned():
+        def pid() -> int:
+            return db.execute_query("SELECT pg_backend_pid()")[0][0]
+
+        first = pid()
+        assert pid() == first and db._pool is None  # the pool is not even opened
+        with db.get_connection() as held:
+            assert held.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+            assert pid() != first  # nested: a pooled connection, never the one in use
+        db.execute_query("CREATE TABLE pinned_t (a int)", fetch=False)
+        with pytest.raises(psycopg.errors.DivisionByZero), db.get_connection() as c:
+            c.execute("INSERT INTO pinned_t VALUES (1)")
+            c.execute("SELECT 1 / 0")
+        assert db.execute_query("SELECT count(*) FROM pinned_t") == [(0,)]
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+        assert pid() != first
+        assert len(sleeps) == 1  # one retry, on the pool
+        with db.pinned():  # re-entrant
+            assert db.execute_query("SELECT 1") == [(1,)]
+    assert db._local.conn is None
+
+
 def test_bulk_insert_streams_a_generator_with_hostile_identifiers(db_url):
     with Database(db_url, min_size=1, max_size=2) as db:
         db.execute_query('CREATE TABLE "Odd Table" (id int, "x; drop table y" text, "Quote""d" jsonb)', fetch=False)

@@ -126,6 +126,29 @@ def test_missing_table_is_named(env):
         discover(c, src_def, settings.include_dir)
 
 
+def test_discovery_knows_which_keys_the_source_enforces(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE pk (id int PRIMARY KEY, a int)", "CREATE TABLE bare (id int, a int)",
+             "CREATE TABLE part (id int, a int)", "CREATE UNIQUE INDEX ON part (id) WHERE a > 0",
+             "CREATE TABLE incl (id int, a int)", "CREATE UNIQUE INDEX ON incl (id) INCLUDE (a)",
+             "CREATE TABLE expr (id int, a int)", "CREATE UNIQUE INDEX ON expr ((id + 0))",
+             "CREATE TABLE pair (a int, b int, UNIQUE (b, a))", "CREATE VIEW pk_view AS SELECT * FROM pk")
+    key = {"primary_key": ["id"]}
+    src_def = source({"pk": key, "bare": key, "part": key, "incl": key, "expr": key, "pk_view": key,
+                      "pair": {"primary_key": ["a", "b"]}})
+    with psycopg.connect(src) as c:
+        found = discover(c, src_def, settings.include_dir)
+    assert {name: t.key_enforced for name, t in found.items()} == {
+        "pk": True, "bare": False, "part": False, "incl": False, "expr": False, "pk_view": False, "pair": True}
+    sql_exec(src, "CREATE INDEX ON bare (a, id)", "CREATE INDEX ON part (a) WHERE id > 0", "CREATE INDEX ON incl (id, a)")
+    cursor_a = {"primary_key": ["id"], "cursor": "a"}
+    with psycopg.connect(src) as c:
+        found = discover(c, source({"pk": cursor_a, "bare": cursor_a, "part": cursor_a, "incl": cursor_a}),
+                         settings.include_dir)
+    assert {name: t.cursor_indexed for name, t in found.items()} == {
+        "pk": False, "bare": True, "part": False, "incl": False}
+
+
 # -- loading, idempotency, counts ---------------------------------------------------------------
 def test_full_then_rerun_changes_nothing_and_job_counts_match_raw(env):
     settings, src, wh = env
@@ -181,6 +204,63 @@ def test_incremental_window_overlap_and_data_interval(env):
     # a backfill never moves the watermark back
     assert rows(wh, "SELECT watermark FROM ops.watermarks WHERE table_name = 'lead'") == [
         ("2026-03-01 13:44:00",)]
+
+
+def test_unchanged_window_is_checked_by_key_and_cursor_not_staged(env):
+    settings, src, wh = env
+    make_lead(src, 100)
+    sync(settings, source(LEAD))
+    _, loads, _ = sync(settings, source(LEAD))
+    assert (loads["lead"].path, loads["lead"].unchanged) == ("binary", 5)  # no cursor index: staged, read once
+    sql_exec(src, "CREATE INDEX ON lead (write_date)")
+    _, loads, _ = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert (t.path, t.staged, t.unchanged, t.updated) == ("window unchanged", 5, 5, 0)  # ids 96..100
+    # a change in the window moves its cursor: staged and upserted as usual
+    sql_exec(src, "UPDATE lead SET name = 'moved', write_date = write_date + interval '1 second' WHERE id = 98")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert (loads["lead"].path, loads["lead"].updated, loads["lead"].unchanged) == ("binary", 1, 4)
+    # a row raw holds as deleted is no match: staged, and live again
+    sql_exec(wh, "UPDATE raw.odoo_lead SET _deleted_at = now() WHERE id = 99")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].path == "binary"
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE _deleted_at IS NOT NULL") == [(0,)]
+    # the cursor contract: a write that leaves the cursor alone is not seen here; --reconcile finds it
+    sql_exec(src, "UPDATE lead SET name = 'silent' WHERE id = 100")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].path == "window unchanged"
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 100") == [("Lead 100",)]
+    assert reconcile_source(settings, source(LEAD)).tables[0].reloaded == 1
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 100") == [("silent",)]
+    # a source that does not enforce the key may repeat one: always staged, so the duplicate check runs
+    sql_exec(src, "ALTER TABLE lead DROP CONSTRAINT lead_pkey")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert (loads["lead"].path, loads["lead"].unchanged) == ("binary", 5)
+
+
+def test_one_connection_per_database_for_a_whole_run(env, monkeypatch):
+    settings, src, wh = env
+    make_lead(src, 20)
+    sql_exec(src, "CREATE TABLE stage (id int PRIMARY KEY, write_date timestamp)",
+             "INSERT INTO stage VALUES (1, now())")
+    opened = []
+    real_connect = psycopg.Connection.connect.__func__
+
+    def counting_connect(cls, conninfo="", **kw):  # every connection, pooled ones included
+        conn = real_connect(cls, conninfo, **kw)
+        opened.append(conn.info.dbname)
+        return conn
+
+    monkeypatch.setattr(psycopg.Connection, "connect", classmethod(counting_connect))
+    monkeypatch.setattr(psycopg, "connect", psycopg.Connection.connect)
+    two = source({**LEAD, "stage": {"primary_key": ["id"], "cursor": "write_date"}})
+    for _ in range(2):  # a first load and an incremental one
+        opened.clear()
+        _, loads, ctx = sync(settings, two)
+        assert set(loads) == {"lead", "stage"} and ctx.status == "success"
+        # discovery and both tables on one source connection; journal and loads on one warehouse connection
+        assert sorted(opened) == sorted([psycopg.conninfo.conninfo_to_dict(src)["dbname"],
+                                         psycopg.conninfo.conninfo_to_dict(wh)["dbname"]])
 
 
 def test_deletion_and_revival(env):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Database:
         self.retry = retry or RetryPolicy()
         self.connect_timeout = connect_timeout
         self._pool: ConnectionPool | None = None
+        self._local = threading.local()
 
     @classmethod
     def from_settings(cls, settings: Settings, conn_id: str = "warehouse_db") -> "Database":
@@ -121,8 +123,42 @@ class Database:
         return self._pool
 
     @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Inside the block, this thread's ``get_connection()`` calls share one dedicated connection.
+
+        A run is sequential: on one connection its statements find warm catalog caches, where the pool
+        would hand out its idle connections in turn (each cold), and the pool itself (10 connections by
+        default) is only opened if something needs a second connection at the same time.
+        """
+        if getattr(self._local, "conn", None) is not None:
+            yield  # already pinned in this thread
+            return
+        conn = connect(self.spec or self.dsn, retry=self.retry, connect_timeout=self.connect_timeout)
+        self._local.conn, self._local.busy = conn, False
+        try:
+            yield
+        finally:
+            self._local.conn = None
+            conn.close()
+
+    @contextmanager
     def get_connection(self) -> Iterator[psycopg.Connection]:
-        """A pooled connection inside a transaction (committed on success, rolled back on error)."""
+        """A connection inside a transaction (committed on success, rolled back on error): the pinned one
+        when this thread has one that is free and healthy, else one from the pool."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not self._local.busy and not conn.broken:
+            self._local.busy = True
+            try:
+                yield conn
+            except BaseException:
+                if not conn.broken:
+                    conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                self._local.busy = False
+            return
         pool = self._open_pool()
         with pool.connection() as conn:
             yield conn

@@ -59,6 +59,13 @@ class Journal:
             "job_id": job_id, "status": status, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str) if error_details else None}, fetch=False)
 
+    def stage_details(self, job_id: uuid.UUID) -> dict[str, Any]:
+        """Each stage's recorded outcome (config->'stages'): all that closing a job needs to read."""
+        rows = self.db.execute_query("SELECT config->'stages' FROM ops.sync_jobs WHERE job_id = %s", (job_id,))
+        if not rows:
+            raise LookupError(f"no sync job {job_id}")
+        return rows[0][0] or {}
+
     def get_job(self, job_id: uuid.UUID | str) -> dict[str, Any]:
         with self.db.get_connection() as conn:
             cur = conn.execute("SELECT * FROM ops.sync_jobs WHERE job_id = %s", (job_id,))

@@ -43,6 +43,27 @@ class StageContext:
     status: str = "running"
     discovered: dict[str, Any] | None = None
     rendered_sql: dict[str, str] | None = None  # transform templates rendered by Airflow's template fields
+    _session: Any = None
+
+    @property
+    def session(self) -> Any:
+        """The run's one source connection (``raw.session.SourceSession``), opened on first use."""
+        if self._session is None:
+            from partner_sync.raw.session import SourceSession
+
+            self._session = SourceSession(self.settings, self.source)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> "StageContext":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
@@ -73,7 +94,7 @@ def _extract(ctx: StageContext) -> dict[str, Any]:
     """Read the source catalog: every column of every table, and which columns stay at the source."""
     from partner_sync.raw.sync import discover_source
 
-    schemas = discover_source(ctx.settings, ctx.source, ctx.tables)
+    schemas = discover_source(ctx.settings, ctx.source, ctx.tables, session=ctx.session)
     ctx.discovered = schemas  # the next stage in this process reuses it; an Airflow task discovers again
     detail: dict[str, Any] = {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded}
                                          for name, t in schemas.items()}}
@@ -87,10 +108,10 @@ def _raw_load(ctx: StageContext) -> dict[str, Any]:
     """Stream every table into raw; quarantined rows make the job partial, failed tables fail the stage."""
     from partner_sync.raw.sync import TablesFailed, discover_source, load_options, sync_tables
 
-    schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables)
+    schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables, session=ctx.session)
     outcome = sync_tables(ctx.settings, ctx.source, schemas, ctx.job_id,
                           load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
-                                       upper_bound=ctx.upper_bound))
+                                       upper_bound=ctx.upper_bound), session=ctx.session, warehouse=ctx.warehouse)
     totals = outcome.totals()
     detail = {"tables": {t.table: t.as_dict() for t in outcome.loads}, "totals": totals,
               "partial": totals["quarantined"] > 0,
@@ -205,10 +226,10 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
 
     journal = _journal(ctx.settings, ctx.warehouse)
     try:
-        schema = discover_table(ctx.settings, ctx.source, table)
+        schema = discover_table(ctx.settings, ctx.source, table, session=ctx.session)
         load = load_one(ctx.settings, ctx.source, schema, ctx.job_id,
                         load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
-                                     upper_bound=ctx.upper_bound))
+                                     upper_bound=ctx.upper_bound), session=ctx.session, warehouse=ctx.warehouse)
     except Exception as exc:
         journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc)})
         if isinstance(exc, DatabaseUnavailable):
@@ -233,7 +254,7 @@ def finish_job(settings: Settings, warehouse: Database, job_id: uuid.UUID, statu
     """Close the job; 'success' becomes 'partial' when a stage quarantined rows. Returns the final status."""
     journal = _journal(settings, warehouse)
     if status == "success":
-        stages = (journal.get_job(job_id).get("config") or {}).get("stages") or {}
+        stages = journal.stage_details(job_id)
         details = [d for d in stages.values() if isinstance(d, dict)]
         details += [t for d in details for t in (d.get("tables") or {}).values() if isinstance(t, dict)]
         if any(d.get("partial") or d.get("quarantined") for d in details):
@@ -248,9 +269,10 @@ def run_source(settings: Settings, source_name: str | SourceDef, *, full_refresh
                data_interval: tuple[Any, Any] | None = None) -> tuple[uuid.UUID, list[StageResult], StageContext]:
     """Stages of one source in order, outside Airflow (``partner_sync run`` all five, ``sync`` the first two)."""
     source = source_name if isinstance(source_name, SourceDef) else load_source(settings.include_dir, source_name)
-    with Database.from_settings(settings) as warehouse:
+    with Database.from_settings(settings) as warehouse, warehouse.pinned():
         job_id = open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables)
-        ctx = StageContext(settings, source, job_id, warehouse, full_refresh, tables, data_interval)
-        results = [run_stage(ctx, stage) for stage in stages]
-        ctx.status = finish_job(settings, warehouse, job_id, "success")
+        with StageContext(settings, source, job_id, warehouse, full_refresh, tables, data_interval) as ctx:
+            results = [run_stage(ctx, stage) for stage in stages]
+            # closed after the job: a connection closing mid-run costs the server a backend exit
+            ctx.status = finish_job(settings, warehouse, job_id, "success")
     return job_id, results, ctx

@@ -112,11 +112,12 @@ def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
     def extract(**context: Any) -> list[str]:
         settings = _settings_for(source)
         full_refresh, tables = _params(context)
-        with Database.from_settings(settings) as warehouse:
+        with Database.from_settings(settings) as warehouse, warehouse.pinned():
             job_id = pipeline.open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables,
                                        airflow=_airflow_info(context))
             context["ti"].xcom_push(key="job_id", value=str(job_id))
-            names = pipeline.extract_tables(_context(source, context, warehouse, settings, job_id))
+            with _context(source, context, warehouse, settings, job_id) as ctx:
+                names = pipeline.extract_tables(ctx)
         log.info("%s extract: %d tables to load (job %s)", source.name, len(names), job_id)
         return names
 
@@ -127,9 +128,9 @@ def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
 def _load_callable(source: SourceDef) -> Callable[..., dict]:
     def raw_load(table: str, **context: Any) -> dict:
         settings = _settings_for(source)
-        with Database.from_settings(settings) as warehouse:
-            ctx = _context(source, context, warehouse, settings, _job_id(context))
-            detail = pipeline.load_one_table(ctx, table)
+        with Database.from_settings(settings) as warehouse, warehouse.pinned():
+            with _context(source, context, warehouse, settings, _job_id(context)) as ctx:
+                detail = pipeline.load_one_table(ctx, table)
         return {k: detail[k] for k in ("table", "inserted", "updated", "unchanged", "quarantined", "deleted")}
 
     raw_load.__name__ = raw_load.__qualname__ = f"{source.name}_raw_load"
@@ -139,7 +140,7 @@ def _load_callable(source: SourceDef) -> Callable[..., dict]:
 def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any], **extra: Any) -> str:
     """Run one stage on the run's job inside a task; the last stage (embed) also closes the job."""
     settings = _settings_for(source)
-    with Database.from_settings(settings) as warehouse:
+    with Database.from_settings(settings) as warehouse, warehouse.pinned():
         job_id = _job_id(context)
         ctx = _context(source, context, warehouse, settings, job_id)
         for key, value in extra.items():

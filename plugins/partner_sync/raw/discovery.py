@@ -6,6 +6,7 @@ out of the mirror, and discovery reports each one with the reason.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ class TableSchema:
     primary_key: tuple[str, ...]
     cursor: str | None
     excluded: dict[str, str] = field(default_factory=dict)  # column -> reason
+    key_enforced: bool = False  # a unique index at the source guarantees the key: no duplicate check
+    cursor_indexed: bool = False  # an index at the source is led by the cursor: windows are cheap to read
 
     @property
     def column_names(self) -> list[str]:
@@ -56,10 +59,17 @@ def secret_reason(column: str, table: TableDef, patterns: tuple[str, ...]) -> st
         return "excluded in the source definition"
     if column in table.include_columns:
         return None
+    if _any_secret(tuple(patterns)).search(column) is None:  # one scan for all patterns; most columns stop here
+        return None
     for pattern in patterns:
         if re.search(pattern, column, re.IGNORECASE):
             return f"matches secret pattern {pattern!r}"
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _any_secret(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
 
 
 def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables: list[str] | None = None,
@@ -67,11 +77,20 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables
     """Discover the listed (default: enabled) tables; a table missing at the source is an error naming it."""
     patterns = secret_patterns if secret_patterns is not None else source.secret_patterns
     wanted = [source.tables[t] for t in tables] if tables else source.enabled_tables
-    rows = conn.execute(load_sql(include_dir, "raw/discover_columns"),
-                        {"schema": source.source_schema, "tables": [t.name for t in wanted]}).fetchall()
+    params = {"schema": source.source_schema, "tables": [t.name for t in wanted]}
+    with conn.pipeline():  # both catalog reads in one round trip
+        columns_cur = conn.execute(load_sql(include_dir, "raw/discover_columns"), params)
+        index_cur = conn.execute(load_sql(include_dir, "raw/source_indexes"), params)
+    rows = columns_cur.fetchall()
     by_table: dict[str, list[tuple]] = {}
     for row in rows:
         by_table.setdefault(row[0], []).append(row)
+    unique_keys: dict[str, set[tuple[str, ...]]] = {}
+    leading: dict[str, set[str]] = {}
+    for table_name, plain_unique, columns, leading_column in index_cur.fetchall():
+        if plain_unique:
+            unique_keys.setdefault(table_name, set()).add(tuple(columns))
+        leading.setdefault(table_name, set()).add(leading_column)
     missing = [t.name for t in wanted if t.name not in by_table]
     if missing:
         raise DiscoveryError(f"source {source.name}: table(s) not found at the source: {', '.join(missing)}")
@@ -90,5 +109,8 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables
         if bad_keys:
             raise DiscoveryError(f"source {source.name}: table {tdef.name} has no column(s) "
                                  f"{', '.join(bad_keys)} named as primary key/cursor")
-        result[tdef.name] = TableSchema(tdef.name, columns, tdef.primary_key, tdef.cursor, excluded)
+        result[tdef.name] = TableSchema(
+            tdef.name, columns, tdef.primary_key, tdef.cursor, excluded,
+            key_enforced=tuple(sorted(tdef.primary_key)) in unique_keys.get(tdef.name, set()),
+            cursor_indexed=tdef.cursor is not None and tdef.cursor in leading.get(tdef.name, set()))
     return result

@@ -4,6 +4,7 @@ Same types on both ends: bytes flow COPY TO -> COPY FROM in binary, untouched by
 types differ (widened raw columns, YAML type overrides) or the typed COPY rejects a value, the rows
 are staged as text, each column checked with ``pg_input_is_valid``, and bad rows go to
 ops.quarantine naming table, key and column; the rest loads. A crash anywhere leaves raw as it was.
+An incremental window whose (key, cursor) pairs raw already holds is not staged at all.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +33,7 @@ from partner_sync.sql_files import load_sql
 log = logging.getLogger(__name__)
 SESSION_SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
                     "SET extra_float_digits = 1; SET bytea_output = 'hex'")
+WINDOW_CHECK_MAX_ROWS = 1000  # a larger window has changes for sure: stage it without asking
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityConstraintViolation,
                 psycopg.errors.InvalidTextRepresentation, psycopg.errors.BadCopyFileFormat,
                 psycopg.errors.InvalidBinaryRepresentation)
@@ -93,7 +96,10 @@ class _Ctx:
     batch_id: uuid.UUID
     include_dir: object
     source_schema: str = "public"
-    key_unique: bool = False  # the source guarantees unique keys: no duplicate check needed
+    quoted: list[str] = field(default_factory=list)  # every column name, quoted once (wide tables: ~1k uses)
+
+    def quote(self, conn: psycopg.Connection) -> None:
+        self.quoted = [sql.Identifier(c).as_string(conn) for c in self.schema.column_names]
 
     @property
     def raw(self) -> sql.Identifier:
@@ -105,7 +111,12 @@ class _Ctx:
 
     @property
     def cols(self) -> sql.Composable:
-        return sql.SQL(", ").join(map(sql.Identifier, self.schema.column_names))
+        return self.cols_of("")
+
+    def cols_of(self, alias: str) -> sql.Composable:
+        """The column list, each prefixed with ``alias.`` when given (aliases are the loader's own)."""
+        prefix = f"{alias}." if alias else ""
+        return sql.SQL(", ".join(prefix + q for q in self.quoted))
 
     def key_text(self, alias: str) -> sql.Composable:
         keys = [sql.SQL("{}.{}::text").format(sql.Identifier(alias), sql.Identifier(k))
@@ -113,9 +124,10 @@ class _Ctx:
         return keys[0] if len(keys) == 1 else sql.SQL("concat_ws(',', {})").format(sql.SQL(", ").join(keys))
 
     def key_hash(self, alias: str) -> sql.Composable:
-        """A 64-bit hash of the key: integer keys hash as integers (no text cast), others as text."""
+        """A 64-bit hash of the key: integer keys hash as integers (no text cast), others as text. Decided on
+        the discovered type, the same for source and raw (drift may only widen an integer to an integer)."""
         keys = self.schema.primary_key
-        if len(keys) == 1 and self.raw_types.get(keys[0]) in ("smallint", "integer", "bigint"):
+        if len(keys) == 1 and self.schema.column(keys[0]).data_type in ("smallint", "integer", "bigint"):
             return sql.SQL("hashint8extended({}.{}::int8, 0)").format(sql.Identifier(alias), sql.Identifier(keys[0]))
         return sql.SQL("hashtextextended({}, 0)").format(self.key_text(alias))
 
@@ -149,12 +161,13 @@ def _pipe(src: psycopg.Connection, dst: psycopg.Connection, out_stmt: sql.Compos
 
 
 def _lock(wh: psycopg.Connection, raw_table: str, wait: float) -> None:
-    wh.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(wait * 1000)}ms")))
+    """Session settings, then this table's advisory lock waiting at most ``wait``: one round trip."""
     try:
-        wh.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 42))", (f"raw.{raw_table}",))
+        wh.execute(sql.SQL("{}; SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock(hashtextextended({}, 42)); "
+                           "SET LOCAL lock_timeout = 0").format(
+            sql.SQL(SESSION_SETTINGS), sql.Literal(f"{int(wait * 1000)}ms"), sql.Literal(f"raw.{raw_table}")))
     except psycopg.errors.LockNotAvailable:
         raise TableBusy(f"raw.{raw_table} is being loaded by another sync; gave up after waiting {wait:g}s") from None
-    wh.execute("SET LOCAL lock_timeout = 0")
 
 
 def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: TableSchema, result: TableLoad
@@ -223,8 +236,13 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
 
 
 def _source_fingerprint(src, ctx: _Ctx) -> tuple[int, object]:
-    row = src.execute(ctx.tmpl("key_fingerprint", key_hash=ctx.key_hash("s"), table=ctx.src,
-                               filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))).fetchone()
+    """Count and hash-sum of the source's keys in one backend: parallel workers would cost the source (a live
+    OLTP system) more than they save on an index-only scan. One round trip for both statements."""
+    cur = src.execute(sql.SQL("SET LOCAL max_parallel_workers_per_gather = 0; {}").format(ctx.tmpl(
+        "key_fingerprint", key_hash=ctx.key_hash("s"), table=ctx.src,
+        filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))))
+    cur.nextset()
+    row = cur.fetchone()
     return row[0], row[1]
 
 
@@ -233,7 +251,8 @@ def _store_fingerprint(wh, ctx: _Ctx, fp: tuple[int, object]) -> None:
                {**ctx.params(), "key_count": fp[0], "key_hash": fp[1]})
 
 
-def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable[Sequence] | None = None) -> None:
+def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable[Sequence] | None = None,
+                    src_fp_pending: Future | None = None) -> None:
     """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived.
 
     A fingerprint (count + sum of key hashes) of the source key set is kept per table: when it has not
@@ -244,7 +263,7 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
     kcols = sql.SQL(", ").join(map(sql.Identifier, pk))
     src_fp = None
     if source_keys is None:
-        src_fp = _source_fingerprint(src, ctx)
+        src_fp = src_fp_pending.result() if src_fp_pending is not None else _source_fingerprint(src, ctx)
         stored = wh.execute(load_sql(ctx.include_dir, "raw/read_key_fingerprint"), ctx.params()).fetchone()
         if stored and tuple(stored) == src_fp:
             return
@@ -294,9 +313,9 @@ def _copy_direct(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, 
     return True
 
 
-def _staged_load(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
-                 same_types: bool, rows: Iterable | None) -> None:
-    """Stage (binary when types match, else validated text), then upsert only what changed."""
+def _stage(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
+           same_types: bool, rows: Iterable | None) -> None:
+    """Stage the window's rows: binary when types match, else validated text with quarantine."""
     stage = sql.Identifier("_stg")
     schema = ctx.schema
     wh.execute(ctx.tmpl("stage_create", stage=stage, cols=ctx.cols, raw=ctx.raw))
@@ -321,24 +340,69 @@ def _staged_load(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, 
         result.path = "validated"
         staged = _stage_text(src, wh, ctx, select, result, opts, RowFeed(rows) if rows is not None else None)
     result.staged = staged
-    s_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in schema.column_names)
-    r_cols = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in schema.column_names)
+
+
+def _window_in_raw(src, wh, ctx: _Ctx, window: Window) -> tuple[int, str | None] | None:
+    """(rows, newest cursor) when raw already holds every row of the window as a live row with the same key
+    and cursor value, else None (stage and compare as usual).
+
+    The cursor contract of incremental loads: a row whose cursor did not move did not change (writes that
+    skip the cursor are what ``--reconcile`` finds). It spares a no-change run the staging table, the COPY
+    and the wide upsert for the rows the overlap re-reads every time."""
+    schema, cursor = ctx.schema, ctx.schema.cursor
+    names = list(dict.fromkeys([*schema.primary_key, cursor]))
+    n, newest, pairs, null_keys = src.execute(ctx.tmpl(
+        "window_pairs", cursor=sql.Identifier(cursor), null_key=ctx.null_key("s"), table=ctx.src,
+        window=window.where(cursor), limit=sql.Literal(WINDOW_CHECK_MAX_ROWS + 1),
+        cols=sql.SQL(", ").join(map(sql.Identifier, names)),
+        pair=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in names))).fetchone()
+    if n > WINDOW_CHECK_MAX_ROWS or null_keys:
+        return None
+    if n == 0:
+        return 0, None
+    join = sql.SQL(" AND ").join(
+        sql.SQL("r.{} = (w.e->>{})::{}").format(sql.Identifier(c), sql.Literal(i), sql.SQL(ctx.raw_types[c]))
+        for i, c in enumerate(names))
+    held = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join), {"pairs": pairs}).fetchone()[0]
+    return (n, newest) if held == n else None
+
+
+def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
+    """Staged rows into raw, changing only what differs; a key twice in the batch fails the table."""
+    stage, schema = sql.Identifier("_stg"), ctx.schema
+    s_cols, r_cols = ctx.cols_of("s"), ctx.cols_of("r")
     join = sql.SQL(" AND ").join(sql.SQL("r.{0} = s.{0}").format(sql.Identifier(k)) for k in schema.primary_key)
     dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
                                pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
                                                        for k in schema.primary_key))).fetchall() \
-        if not ctx.key_unique else []
+        if not schema.key_enforced else []
     if dups:
         raise LoadError(f"source {ctx.source}: table {schema.name}: primary key ({', '.join(schema.primary_key)}) "
                         f"is not unique at the source, e.g. key {dups[0][0]!r} appears {dups[0][1]} times; "
                         "raw left as it was")
-    ins, upd = wh.execute(ctx.tmpl("upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols,
-                                   join=join), ctx.params()).fetchone()
+    # bound client-side: a server-side parameter makes the server keep a plan-cache copy of this very wide
+    # statement, which costs more than the statement itself on a small batch
+    ins, upd = psycopg.ClientCursor(wh).execute(ctx.tmpl(
+        "upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols, join=join),
+        ctx.params()).fetchone()
     result.inserted, result.updated = ins, upd
-    result.unchanged = staged - ins - upd
+    result.unchanged = result.staged - ins - upd
 
 
-def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, source: str, schema: TableSchema, *,
+def _newest(wh: psycopg.Connection, cursor: str, table: sql.Composable) -> str | None:
+    return wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(sql.Identifier(cursor), table)).fetchone()[0]
+
+
+def _open(stack: ExitStack, conn: ConnSpec | str | psycopg.Connection) -> psycopg.Connection:
+    """A connection passed open is borrowed (left open and idle for its owner); a spec is connected here."""
+    if isinstance(conn, psycopg.Connection):
+        conn.rollback()
+        return conn
+    return stack.enter_context(connect(conn))
+
+
+def load_table(source_conn: ConnSpec | psycopg.Connection | None,
+               warehouse_conn: ConnSpec | str | psycopg.Connection, source: str, schema: TableSchema, *,
                raw_table: str, job_id: uuid.UUID, include_dir, options: LoadOptions | None = None,
                source_schema: str = "public", only_keys: list[tuple] | None = None,
                rows: Iterable[Sequence | Mapping] | None = None,
@@ -347,50 +411,62 @@ def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, sou
 
     ``source_conn`` is a database source; API sources pass ``rows`` (values in the discovered column order,
     or mappings) and, for deletion detection, every current ``source_keys`` instead, with ``source_conn`` None.
+    Either connection may be passed open: it is borrowed (a run shares one per database across its tables).
     """
     opts = options or LoadOptions()
     result = TableLoad(schema.name, raw_table)
     started = time.monotonic()
     batch_id = uuid.uuid4()
     with ExitStack() as stack:
-        wh = stack.enter_context(connect(warehouse_conn))
+        wh = _open(stack, warehouse_conn)
         src = None
         if rows is None:
-            src = stack.enter_context(connect(source_conn))
+            src = _open(stack, source_conn)
             src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for rows and keys
             src.read_only = True
             src.execute(SESSION_SETTINGS)
-        wh.execute(SESSION_SETTINGS)
-        wh.commit()
-        with wh.transaction():
+        ctx = _Ctx(source, schema, raw_table, {}, job_id, batch_id, include_dir, source_schema)
+        # one background thread: the source counts its keys (a full index scan, for deletions) while the
+        # warehouse prepares; the source's next statement waits for it, as they share the source connection
+        with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
+            src_fp = bg.submit(_source_fingerprint, src, ctx) if opts.deletions and src is not None else None
             _lock(wh, raw_table, opts.lock_wait_seconds)
-            raw_types = _prepare_table(wh, source, raw_table, schema, result)
-            ctx = _Ctx(source, schema, raw_table, raw_types, job_id, batch_id, include_dir, source_schema)
-            if src is not None:
-                ctx.key_unique = src.execute(load_sql(include_dir, "raw/source_key_unique"), {
-                    "table": ctx.src.as_string(src), "columns": sorted(schema.primary_key)}).fetchone()[0]
+            raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
+            ctx.quote(wh)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
             window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
                                     full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval,
                                     upper_bound=opts.upper_bound)
             result.window = window.as_dict()
             select = _select(ctx, window, schema.cursor, only_keys)
-            wh.execute("SELECT set_config('partner_sync.batch_id', %s, true)", (str(batch_id),))
             same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
-            empty = wh.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(ctx.raw)).fetchone()[0]
+            empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
+                                       "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
+                                                                              ctx.raw)).fetchone()[1]
             if (empty and same_types and rows is None and only_keys is None
                     and _copy_direct(src, wh, ctx, select, result, opts)):
-                newest_from = ctx.raw  # an empty mirror: every row was an insert, straight in
-                if opts.deletions:
-                    _store_fingerprint(wh, ctx, _source_fingerprint(src, ctx))
+                if src_fp is not None:  # an empty mirror: every row was an insert, straight in
+                    _store_fingerprint(wh, ctx, src_fp.result())
+                if schema.cursor:
+                    result.watermark = _newest(wh, schema.cursor, ctx.raw)
             else:
-                _staged_load(src, wh, ctx, select, result, opts, same_types, rows)
+                held = None
+                if (src is not None and only_keys is None and schema.cursor and not window.is_full
+                        and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
+                        and all(schema.column(c).source_type == raw_types[c]
+                                for c in (*schema.primary_key, schema.cursor))):
+                    held = _window_in_raw(src, wh, ctx, window)
+                if held is not None:
+                    result.staged = result.unchanged = held[0]
+                    result.path, result.watermark = "window unchanged", held[1]
+                else:
+                    _stage(src, wh, ctx, select, result, opts, same_types, rows)
+                    _upsert(wh, ctx, result)
+                    if schema.cursor:
+                        result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
                 if opts.deletions and (src is not None or source_keys is not None):
-                    _mark_deletions(src, wh, ctx, result, source_keys)
-                newest_from = sql.Identifier("_stg")
+                    _mark_deletions(src, wh, ctx, result, source_keys, src_fp)
             if schema.cursor:
-                result.watermark = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(
-                    sql.Identifier(schema.cursor), newest_from)).fetchone()[0]
                 advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
                                   result.watermark, job_id)
         if src is not None:
@@ -398,8 +474,12 @@ def load_table(source_conn: ConnSpec | None, warehouse_conn: ConnSpec | str, sou
         if result.inserted + result.updated > 10_000:
             # fresh statistics for the transforms; a small sample keeps it cheap on 180-column mirrors
             wh.autocommit = True
-            wh.execute(sql.SQL("SET default_statistics_target = {}").format(sql.Literal(opts.analyze_target)))
-            wh.execute(sql.SQL("ANALYZE {}").format(ctx.raw))
+            try:
+                wh.execute(sql.SQL("SET default_statistics_target = {}").format(sql.Literal(opts.analyze_target)))
+                wh.execute(sql.SQL("ANALYZE {}").format(ctx.raw))
+                wh.execute("RESET default_statistics_target")
+            finally:
+                wh.autocommit = False
     result.seconds = round(time.monotonic() - started, 3)
     log.info(kv("load.table", table=f"raw.{raw_table}", batch=batch_id, staged=result.staged,
                 inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from partner_sync.config import Settings
-from partner_sync.database import DatabaseUnavailable, RetryPolicy, connect
+from partner_sync.database import Database, DatabaseUnavailable, RetryPolicy, connect
 from partner_sync.logs import kv
 from partner_sync.raw.discovery import TableSchema, discover
 from partner_sync.raw.loader import SESSION_SETTINGS, LoadOptions, TableLoad, load_table
+from partner_sync.raw.session import SourceSession
 from partner_sync.raw.watermarks import compute_window
 from partner_sync.source_defs import SourceDef
 
@@ -43,9 +45,10 @@ class SyncOutcome:
         return {k: sum(getattr(t, k) for t in self.loads) for k in COUNT_KEYS}
 
 
-def discover_source(settings: Settings, source: SourceDef, tables: list[str] | None = None
-                    ) -> dict[str, TableSchema]:
-    """Connect (with retry) and read the source catalog for the listed tables (API modes: ask the API)."""
+def discover_source(settings: Settings, source: SourceDef, tables: list[str] | None = None, *,
+                    session: SourceSession | None = None) -> dict[str, TableSchema]:
+    """Read the source catalog for the listed tables (API modes: ask the API); a database source is read on
+    the run's ``session`` connection when given, else on its own connection (with retry)."""
     from partner_sync.sources.base import effective_source, open_reader
 
     source = effective_source(settings, source)
@@ -58,6 +61,13 @@ def discover_source(settings: Settings, source: SourceDef, tables: list[str] | N
         log.info(kv("discover.done", source=source.name, mode=source.mode, tables=len(found),
                     failed=",".join(found.failures) or "-", skipped=",".join(found.skipped) or "-"))
         return found
+    if session is not None:
+        conn = session.connection()
+        try:
+            return discover(conn, source, settings.include_dir, tables=tables)
+        finally:
+            if not conn.broken:
+                conn.rollback()  # a load starts its own snapshot
     with connect(settings.conn(source.connection_id), retry=RetryPolicy.from_settings(settings)) as conn:
         return discover(conn, source, settings.include_dir, tables=tables)
 
@@ -71,22 +81,22 @@ def load_options(settings: Settings, *, full: bool = False,
 
 
 def sync_tables(settings: Settings, source: SourceDef, schemas: dict[str, TableSchema], job_id: uuid.UUID,
-                options: LoadOptions) -> SyncOutcome:
-    """Load every discovered table; collect failures per table instead of stopping at the first."""
+                options: LoadOptions, *, session: SourceSession | None = None,
+                warehouse: Database | None = None) -> SyncOutcome:
+    """Load every discovered table; collect failures per table instead of stopping at the first.
+
+    With a ``session`` and a ``warehouse`` pool every table reuses the same two connections."""
     from partner_sync.sources.base import effective_source
 
     source = effective_source(settings, source)
     if source.mode != "database":
         return _sync_api_tables(settings, source, schemas, job_id, options)
     outcome = SyncOutcome()
-    source_conn, warehouse = settings.conn(source.connection_id), settings.conn("warehouse_db")
     for n, (name, schema) in enumerate(schemas.items(), 1):
         log.info(kv("load.start", source=source.name, table=name, n=f"{n}/{len(schemas)}", job=job_id))
         try:
-            outcome.loads.append(load_table(source_conn, warehouse, source.name, schema,
-                                            raw_table=source.raw_table(name), job_id=job_id,
-                                            include_dir=settings.include_dir, options=options,
-                                            source_schema=source.source_schema))
+            outcome.loads.append(load_one(settings, source, schema, job_id, options, session=session,
+                                          warehouse=warehouse))
         except DatabaseUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - one table's failure is reported, the others go on
@@ -110,10 +120,11 @@ def _raw_key_problem(wh, raw_table: str, key: tuple[str, ...]) -> str | None:
             f"another mode); add it once: ALTER TABLE raw.{raw_table} ADD UNIQUE ({', '.join(key)})")
 
 
-def discover_table(settings: Settings, source: SourceDef, table: str) -> TableSchema:
+def discover_table(settings: Settings, source: SourceDef, table: str, *, session: SourceSession | None = None
+                   ) -> TableSchema:
     """One table's schema (an Airflow mapped raw_load task); a table the source could not describe raises
     with the reason (access denied, model missing, no API source ...)."""
-    found = discover_source(settings, source, [table])
+    found = discover_source(settings, source, [table], session=session)
     if table not in found:
         reason = {**getattr(found, "failures", {}), **getattr(found, "skipped", {})}.get(table, "not discovered")
         raise LookupError(f"source {source.name}: table {table}: {reason}")
@@ -121,22 +132,28 @@ def discover_table(settings: Settings, source: SourceDef, table: str) -> TableSc
 
 
 def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id: uuid.UUID, options: LoadOptions,
-             *, reader=None) -> TableLoad:
-    """Load one discovered table in the source's mode (database: COPY from it; API: the reader's rows)."""
+             *, reader=None, session: SourceSession | None = None, warehouse: Database | None = None) -> TableLoad:
+    """Load one discovered table in the source's mode (database: COPY from it; API: the reader's rows).
+
+    A database source is read on the ``session`` connection when given, and raw written on a connection of
+    the ``warehouse`` pool when given; otherwise each gets a connection of its own."""
     from partner_sync.sources.base import effective_source, open_reader
 
     source = effective_source(settings, source)
     name = schema.name
     if source.mode == "database":
-        return load_table(settings.conn(source.connection_id), settings.conn("warehouse_db"), source.name, schema,
-                          raw_table=source.raw_table(name), job_id=job_id, include_dir=settings.include_dir,
-                          options=options, source_schema=source.source_schema)
+        src = (session.connection() if session is not None else None) or settings.conn(source.connection_id)
+        with (warehouse.get_connection() if warehouse is not None
+              else nullcontext(settings.conn("warehouse_db"))) as wh:
+            return load_table(src, wh, source.name, schema, raw_table=source.raw_table(name), job_id=job_id,
+                              include_dir=settings.include_dir, options=options,
+                              source_schema=source.source_schema)
     own = reader is None
     reader = reader or open_reader(settings, source)
     try:
-        warehouse = settings.conn("warehouse_db")
+        wh_spec = settings.conn("warehouse_db")
         overlap = options.overlap if source.mode == "odoo_rpc" else timedelta(0)  # AWS-sent dates need none
-        with connect(warehouse) as wh:
+        with connect(wh_spec) as wh:
             wh.execute(SESSION_SETTINGS)
             problem = _raw_key_problem(wh, source.raw_table(name), schema.primary_key)
             if problem:
@@ -149,7 +166,7 @@ def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id:
                 window = reader.window(wh, name, window)
         log.info(kv("load.window", source=source.name, table=name, mode=source.mode, **window.as_dict()))
         keys = reader.keys(name) if options.deletions else None
-        load = load_table(None, warehouse, source.name, schema, raw_table=source.raw_table(name), job_id=job_id,
+        load = load_table(None, wh_spec, source.name, schema, raw_table=source.raw_table(name), job_id=job_id,
                           include_dir=settings.include_dir, options=options,
                           rows=reader.rows(name, window, schema), source_keys=keys)
         load.window = {**window.as_dict(), **reader.notes(name)}

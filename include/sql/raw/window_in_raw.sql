@@ -1,0 +1,5 @@
+-- How many of the window's (key, cursor) pairs raw holds as live rows with exactly those values.
+SELECT count(*)
+FROM jsonb_array_elements(%(pairs)s::jsonb) AS w(e)
+JOIN {raw} AS r ON {join}
+WHERE r._deleted_at IS NULL
