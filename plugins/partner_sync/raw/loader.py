@@ -33,7 +33,7 @@ from partner_sync.sql_files import load_sql
 log = logging.getLogger(__name__)
 SESSION_SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
                     "SET extra_float_digits = 1; SET bytea_output = 'hex'")
-WINDOW_CHECK_MAX_ROWS = 1000  # a larger window has changes for sure: stage it without asking
+WINDOW_CHECK_MAX_ROWS = 100  # a larger window has changes for sure: stage it without asking
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityConstraintViolation,
                 psycopg.errors.InvalidTextRepresentation, psycopg.errors.BadCopyFileFormat,
                 psycopg.errors.InvalidBinaryRepresentation)
@@ -192,13 +192,17 @@ def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: 
     return types
 
 
-def _select(ctx: _Ctx, window: Window, cursor: str | None, only_keys: list[tuple] | None = None) -> sql.Composed:
+def _select(ctx: _Ctx, window: Window, cursor: str | None, only_keys: list[tuple] | None = None, *,
+            with_batch_id: bool = False) -> sql.Composed:
+    """The window's rows at the source; ``with_batch_id`` adds this load's batch id as a last column, so a
+    direct COPY fills raw's _sync_batch_id from the stream (its per-row default costs a third of the COPY)."""
     cond = window.where(cursor) if cursor else sql.SQL("TRUE")
     if only_keys is not None:
         pk = sql.SQL(", ").join(map(sql.Identifier, ctx.schema.primary_key))
         keys = sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in only_keys)
         cond = sql.SQL("({}) IN ({})").format(pk, keys) if only_keys else sql.SQL("FALSE")
-    return sql.SQL("SELECT {} FROM {} WHERE {}").format(ctx.cols, ctx.src, cond)
+    cols = sql.SQL("{}, {}::uuid").format(ctx.cols, sql.Literal(str(ctx.batch_id))) if with_batch_id else ctx.cols
+    return sql.SQL("SELECT {} FROM {} WHERE {}").format(cols, ctx.src, cond)
 
 
 def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
@@ -292,13 +296,14 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
         _store_fingerprint(wh, ctx, src_fp)
 
 
-def _copy_direct(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions) -> bool:
+def _copy_direct(src, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions) -> bool:
     """First load of an empty mirror: binary COPY straight into raw. False (nothing kept) if a row is refused."""
+    select = _select(ctx, window, ctx.schema.cursor, with_batch_id=True)
     try:
         with wh.transaction():
             result.staged, result.bytes = _pipe(
                 src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
-                sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
+                sql.SQL("COPY {} ({}, _sync_batch_id) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
                 ctx.raw_table, opts.progress_seconds)
     except (*_DATA_ERRORS, psycopg.errors.UniqueViolation) as exc:
         log.warning(kv("load.fallback", table=f"raw.{ctx.raw_table}", reason=str(exc).splitlines()[0]))
@@ -444,7 +449,7 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
                                        "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                               ctx.raw)).fetchone()[1]
             if (empty and same_types and rows is None and only_keys is None
-                    and _copy_direct(src, wh, ctx, select, result, opts)):
+                    and _copy_direct(src, wh, ctx, window, result, opts)):
                 if src_fp is not None:  # an empty mirror: every row was an insert, straight in
                     _store_fingerprint(wh, ctx, src_fp.result())
                 if schema.cursor:
