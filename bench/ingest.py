@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -95,27 +96,59 @@ def timed_sync(settings, table: str, **kw) -> tuple[float, object]:
     return time.monotonic() - started, ctx.loads[0]
 
 
-def incremental_rows(src: str, settings, table: str, n: int, full_s: float) -> list[list]:
+def median_sync(settings, table: str, repeats: int, before=None) -> tuple[float, float, float, object]:
+    """Median, min and max seconds of ``repeats`` runs (``before(i)`` prepares run i untimed); a single
+    run of a few tens of milliseconds swings by a third with whatever else the machine does."""
+    times, load = [], None
+    for i in range(repeats):
+        if before is not None:
+            before(i)
+        seconds, load = timed_sync(settings, table)
+        times.append(seconds)
+    return statistics.median(times), min(times), max(times), load
+
+
+def incremental_rows(src: str, settings, table: str, n: int, full_s: float, repeats: int) -> list[list]:
     """1% changed and no-change runs, with write_date indexed at the source (Odoo has no such index:
     one CREATE INDEX by the source's DBA; the unindexed no-change figure is printed beside)."""
     with psycopg.connect(src, autocommit=True) as c:
         c.execute(f"CREATE INDEX IF NOT EXISTS {table}_write_date ON {table} (write_date)")
         c.execute(f"VACUUM ANALYZE {table}")
-        c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = TIMESTAMP '2026-12-01' + id * interval "
-                  "'1 second' WHERE id % 100 = 0")
-    incr_s, incr = timed_sync(settings, table)
-    noop_s, noop = timed_sync(settings, table)
+
+    def change_one_percent(i: int) -> None:  # a different 1% each time, each newer than the last watermark
+        with psycopg.connect(src, autocommit=True) as c:
+            c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = TIMESTAMP '2026-12-01' + "
+                      f"({i * n} + id) * interval '1 second' WHERE id % 100 = {i}")
+
+    incr_s, incr_lo, incr_hi, incr = median_sync(settings, table, repeats, change_one_percent)
+    noop_s, noop_lo, noop_hi, noop = median_sync(settings, table, repeats)
     return [
-        [f"incremental, 1% changed ({n:,})", f"{incr.updated:,} upd", f"{incr_s:.2f}", "", "",
+        [f"incremental, 1% changed ({n:,})", f"{incr.updated:,} upd", _spread(incr_s, incr_lo, incr_hi), "", "",
          f"{incr_s / full_s:.1%} of full", _verdict(incr_s / full_s <= 0.05 and incr.updated == n // 100)],
-        [f"no-change run ({n:,})", f"{noop.unchanged:,} unch", f"{noop_s:.2f}", "", "",
+        [f"no-change run ({n:,})", f"{noop.unchanged:,} unch", _spread(noop_s, noop_lo, noop_hi), "", "",
          f"{noop_s / full_s:.1%} of full", _verdict(noop_s / full_s <= 0.02 and noop.updated == 0)],
     ]
 
 
+def _spread(median: float, lo: float, hi: float) -> str:
+    return f"{median:.3f} ({lo:.3f}-{hi:.3f})"
+
+
 def rss_child(src: str, wh: str, table: str) -> None:
-    """Run in a child process: one full load; the parent reads its peak RSS."""
-    timed_sync(settings_for(src, wh), table, full_refresh=True)
+    """Run in a child process: one full load, its seconds on stdout; the parent reads its peak RSS."""
+    print(timed_sync(settings_for(src, wh), table, full_refresh=True)[0])
+
+
+def reset_raw(wh: str, table: str) -> None:
+    """Back to an empty mirror and no watermark, for another first load."""
+    with psycopg.connect(wh, autocommit=True) as c:
+        c.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("raw", f"bench_{table}")))
+        c.execute("DELETE FROM ops.watermarks WHERE source_system = 'bench' AND table_name = %s", (table,))
+
+
+def _range(values) -> tuple[float, float]:
+    values = list(values)
+    return min(values), max(values)
 
 
 def main() -> int:
@@ -123,6 +156,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 100_000)))
     parser.add_argument("--rss-rows", type=int, default=int(os.environ.get("BENCH_RSS_ROWS", 1_000_000)),
                         help="rows for the peak-RSS run (0 skips it)")
+    parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", 5)),
+                        help="runs behind each incremental/no-change median")
+    parser.add_argument("--full-repeats", type=int, default=int(os.environ.get("BENCH_FULL_REPEATS", 3)),
+                        help="bare COPY / full load pairs behind their medians")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -136,30 +173,37 @@ def main() -> int:
     make_source(src, "crm_lead_shape", args.rows)
     print(f"generated {args.rows:,} rows x 182 columns in {time.monotonic() - t:.1f}s", file=sys.stderr)
 
-    bare_s, nbytes = bare_copy(src, wh, "crm_lead_shape")
-    full_s, full = timed_sync(settings, "crm_lead_shape")
+    bares, fulls = [], []
+    for _ in range(args.full_repeats):  # interleaved, so both see the same machine
+        bares.append(bare_copy(src, wh, "crm_lead_shape"))
+        reset_raw(wh, "crm_lead_shape")
+        fulls.append(timed_sync(settings, "crm_lead_shape"))
+    bare_s, nbytes = statistics.median(b[0] for b in bares), bares[0][1]
+    full_s, full = statistics.median(f[0] for f in fulls), fulls[-1][1]
     mb = nbytes / 1e6
     rows = [
-        ["bare COPY (ceiling)", f"{args.rows:,}", f"{bare_s:.2f}", f"{args.rows / bare_s:,.0f}", f"{mb / bare_s:.1f}",
-         "", ""],
-        ["full load (partner_sync)", f"{full.inserted:,} ins", f"{full_s:.2f}", f"{args.rows / full_s:,.0f}",
-         f"{mb / full_s:.1f}", f"{bare_s / full_s:.0%} of COPY", _verdict(bare_s / full_s >= 0.5)],
+        ["bare COPY (ceiling)", f"{args.rows:,}", _spread(bare_s, *_range(b[0] for b in bares)),
+         f"{args.rows / bare_s:,.0f}", f"{mb / bare_s:.1f}", "", ""],
+        ["full load (partner_sync)", f"{full.inserted:,} ins", _spread(full_s, *_range(f[0] for f in fulls)),
+         f"{args.rows / full_s:,.0f}", f"{mb / full_s:.1f}", f"{bare_s / full_s:.0%} of COPY",
+         _verdict(bare_s / full_s >= 0.5)],
     ]
-    noop_seq_s, _ = timed_sync(settings, "crm_lead_shape")
-    rows += incremental_rows(src, settings, "crm_lead_shape", args.rows, full_s)
-    rows.insert(2, ["no-change, write_date not indexed", "", f"{noop_seq_s:.2f}", "", "",
+    noop_seq_s, lo, hi, _ = median_sync(settings, "crm_lead_shape", args.repeats)
+    rows += incremental_rows(src, settings, "crm_lead_shape", args.rows, full_s, args.repeats)
+    rows.insert(2, ["no-change, write_date not indexed", "", _spread(noop_seq_s, lo, hi), "", "",
                     f"{noop_seq_s / full_s:.1%} of full", "(info)"])
     if args.rss_rows:
         make_source(src, "crm_lead_big", args.rss_rows)
-        t = time.monotonic()
-        subprocess.run([sys.executable, __file__, "--child", src, wh, "crm_lead_big"], check=True)
-        big_s = time.monotonic() - t
+        child = subprocess.run([sys.executable, __file__, "--child", src, wh, "crm_lead_big"], check=True,
+                               capture_output=True, text=True)
+        big_s = float(child.stdout.split()[-1])  # timed inside the child: no interpreter start-up
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         rows.append([f"full load of {args.rss_rows:,} rows: peak RSS", f"{args.rss_rows:,}", f"{big_s:.2f}",
                      f"{args.rss_rows / big_s:,.0f}", "", f"{peak_mb:.0f} MB", _verdict(peak_mb < 500)])
-        rows += incremental_rows(src, settings, "crm_lead_big", args.rss_rows, big_s)
-    print(tabulate(rows, headers=["ingestion", "rows", "seconds", "rows/s", "MB/s", "ratio", "target"],
-                   tablefmt="github"))
+        rows += incremental_rows(src, settings, "crm_lead_big", args.rss_rows, big_s, args.repeats)
+    headers = ["ingestion", "rows", f"seconds: median (min-max) of {args.full_repeats} full, {args.repeats} others",
+               "rows/s", "MB/s", "ratio", "target"]
+    print(tabulate(rows, headers=headers, tablefmt="github"))
     return 0
 
 
