@@ -160,7 +160,7 @@ def _pipe(src: psycopg.Connection, dst: psycopg.Connection, out_stmt: sql.Compos
         return dcur.rowcount, nbytes
 
 
-def _lock(wh: psycopg.Connection, raw_table: str, wait: float) -> None:
+def _begin_locked(wh: psycopg.Connection, raw_table: str, wait: float) -> None:
     """Session settings, then this table's advisory lock waiting at most ``wait``: one round trip."""
     try:
         wh.execute(sql.SQL("{}; SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock(hashtextextended({}, 42)); "
@@ -435,7 +435,7 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
         # warehouse prepares; the source's next statement waits for it, as they share the source connection
         with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
             src_fp = bg.submit(_source_fingerprint, src, ctx) if opts.deletions and src is not None else None
-            _lock(wh, raw_table, opts.lock_wait_seconds)
+            _begin_locked(wh, raw_table, opts.lock_wait_seconds)
             raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
             ctx.quote(wh)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
