@@ -14,7 +14,7 @@ from partner_sync.source_defs import SourceDef
 
 
 class SourceSession:
-    """Opened on first use with the configured retry, reopened if it broke, closed with the run."""
+    """Opened on first use with the configured retry, reopened if it broke; the run's StageContext closes it."""
 
     def __init__(self, settings: Settings, source: SourceDef):
         from partner_sync.sources.base import effective_source
@@ -37,9 +37,3 @@ class SourceSession:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-    def __enter__(self) -> "SourceSession":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
