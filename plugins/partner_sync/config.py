@@ -121,6 +121,8 @@ class Settings:
     cursor_overlap_minutes: int = 5
     lock_wait_seconds: int = 60
     source_retry_minutes: int = 30
+    source_retries: int = 6                    # Airflow retries of a task that reads the source
+    source_retry_seconds: int | None = None    # overrides source_retry_minutes (quick local trials, tests)
     schema_artifacts_dir: Path | None = None
     language: str = "en_US"
     ops_retention_days: int = 90
@@ -261,6 +263,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         cursor_overlap_minutes=_int(env, "PARTNER_SYNC_CURSOR_OVERLAP_MINUTES", 5, problems),
         lock_wait_seconds=_int(env, "PARTNER_SYNC_LOCK_WAIT_SECONDS", 60, problems),
         source_retry_minutes=_int(env, "PARTNER_SYNC_SOURCE_RETRY_MINUTES", 30, problems, minimum=1),
+        source_retries=_int(env, "PARTNER_SYNC_SOURCE_RETRIES", 6, problems, minimum=0),
+        source_retry_seconds=_int(env, "PARTNER_SYNC_SOURCE_RETRY_SECONDS", 0, problems, minimum=0) or None,
         schema_artifacts_dir=Path(env.get("PARTNER_SYNC_SCHEMA_DIR") or project_dir / "data" / "schemas"),
         language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
         ops_retention_days=_int(env, "PARTNER_SYNC_OPS_RETENTION_DAYS", 90, problems, minimum=1),

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE = "0 2 * * *"
 MAINTENANCE_SCHEDULE = "0 4 * * 0"  # weekly, Sunday 04:00 UTC
-SOURCE_READ_RETRIES = 6  # a source that is down is retried every 30 minutes for 3 hours (seed scenario 2)
 START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "partner_sync",
@@ -217,8 +216,9 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
     schedule = _schedule_for(source)
     table_names = list(source.tables)
     callbacks = _failure_callbacks(settings)
-    source_reads = {"retries": SOURCE_READ_RETRIES, "retry_delay": timedelta(minutes=settings.source_retry_minutes),
-                    "retry_exponential_backoff": 0}
+    source_delay = (timedelta(seconds=settings.source_retry_seconds) if settings.source_retry_seconds
+                    else timedelta(minutes=settings.source_retry_minutes))
+    source_reads = {"retries": settings.source_retries, "retry_delay": source_delay, "retry_exponential_backoff": 0}
     with DAG(
         dag_id=dag_id_for(source.name),
         description=source.description or f"partner_sync: sync {source.name}",
