@@ -20,7 +20,10 @@ SEED_TABLES = [
 # The seed's own columns must come first, in order and identical; anything else must be listed here.
 ADDED_COLUMNS = {
     ("core", "odoo_opportunities"): ["lead_type", "active"],         # 007: leads vs opportunities, archived
-    ("core", "ace_opportunities"): ["stage"],                         # 007: LifeCycle.Stage
+    ("core", "ace_opportunities"): ["stage",                          # 007: LifeCycle.Stage
+                                    "funding_requested_amount", "funding_approved_amount",  # 010: funding per
+                                    "funding_disbursed_amount", "funding_currency",         # opportunity from
+                                    "funding_programs", "funding_status", "funding_ids"],   # either APN mode
     ("core", "aws_accounts"): ["source_id"],                          # 007: lineage to c_aws_accounts.id
     ("search", "embeddings"): ["text_hash", "model_name"],            # 008: embed only new or changed texts
     ("search", "similarity_cache"): ["direction", "source_table", "source_id", "target_table", "target_id",

@@ -195,14 +195,22 @@ def test_placeholders_and_tables_without_an_api_source():
 @pytest.fixture
 def stubbed(monkeypatch):
     """A Stubber-backed client that every reader of this test gets; all queued responses must be used."""
+    from partner_sync.sources import partner_central_benefits
+
     c = client()
     stub = Stubber(c)
     stub.activate()
+    b = boto3.client("partnercentral-benefits", region_name="us-east-1", aws_access_key_id="AKIDTESTING",
+                     aws_secret_access_key="testing-secret")
+    stub.benefits = Stubber(b)  # funding (the real apn.yml reads it too): tests/test_partner_central_benefits.py
+    stub.benefits.activate()
     sleeps: list[float] = []
     monkeypatch.setattr(partner_central, "make_client", lambda conn, timeout=60.0: c)
+    monkeypatch.setattr(partner_central_benefits, "make_client", lambda conn, timeout=60.0: b)
     monkeypatch.setattr(partner_central, "DEFAULT_SLEEP", sleeps.append)
     stub.sleeps = sleeps
     yield stub
+    stub.benefits.deactivate()
     stub.deactivate()
 
 
@@ -382,9 +390,14 @@ def test_the_ace_transform_reads_api_mode_raw(stubbed, apn_env):
     expect_list(stubbed, [(1, T0), (2, T0 + timedelta(minutes=1))])
     expect_fetch(stubbed, 1, T0)
     expect_fetch(stubbed, 2, T0 + timedelta(minutes=1), summary=False)
+    for op, key in (("list_benefit_applications", "BenefitApplicationSummaries"),
+                    ("list_benefit_allocations", "BenefitAllocationSummaries")):
+        stubbed.benefits.add_response(op, {key: []}, {"Catalog": "AWS", "MaxResults": 100})
     _, results, ctx = run_source(settings, src, stages=("extract", "raw_load", "transform"))
     stubbed.assert_no_pending_responses()
-    assert {t.table for t in ctx.loads} == {"opportunity", "end_user", "users"}
+    stubbed.benefits.assert_no_pending_responses()
+    assert {t.table for t in ctx.loads} == {"opportunity", "end_user", "users", "benefit_application",
+                                            "benefit_allocation"}
     got = rows(wh, "SELECT source_id, name, account_name, customer_email, aws_account, project_budget, "
                    "delivery_model, aws_sales_rep_name, psm_name, status, aws_status, opportunity_ownership, "
                    "normalized_domain FROM core.ace_opportunities ORDER BY source_id")

@@ -34,6 +34,7 @@ class TableDef:
     include_columns: tuple[str, ...] = ()  # mirrored even though they match a secret pattern
     column_types: dict[str, str] = field(default_factory=dict)  # raw type overrides, values cast on load
     model: str | None = None  # odoo_rpc mode: the Odoo model (default: the table name with '.' for '_')
+    modes: tuple[str, ...] = ()  # the modes that have this table (empty: every mode)
 
     @property
     def odoo_model(self) -> str:
@@ -48,6 +49,10 @@ class TransformDef:
     template: str
     driving_table: str
     key: str = "id"
+    modes: tuple[str, ...] = ()  # the source modes this target is built in (empty: every mode)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modes", tuple(self.modes or ()))
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,12 @@ class SourceDef:
 
     @property
     def enabled_tables(self) -> list[TableDef]:
-        return [t for t in self.tables.values() if t.enabled]
+        return [t for t in self.tables.values() if t.enabled and (not t.modes or self.mode in t.modes)]
+
+    @property
+    def mode_transforms(self) -> list[TransformDef]:
+        """The transforms built in this source's mode."""
+        return [t for t in self.transforms if not t.modes or self.mode in t.modes]
 
     def raw_table(self, table: str) -> str:
         """Name of the raw mirror, ``raw.<source>_<table>``."""
@@ -144,7 +154,11 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                 description=str(tdef.get("description", "")),
                 include_columns=_as_tuple(tdef.get("include_columns"), f"{twhere} include_columns"),
                 column_types=dict(tdef.get("column_types") or {}),
-                model=str(tdef["model"]) if tdef.get("model") else None)
+                model=str(tdef["model"]) if tdef.get("model") else None,
+                modes=_as_tuple(tdef.get("modes"), f"{twhere} modes"))
+            bad_modes = [m for m in tables[tname].modes if m not in MODES]
+            if bad_modes:
+                problems.append(f"{twhere}: modes must be among {', '.join(MODES)}, got {', '.join(bad_modes)}")
         except SourceDefinitionError as exc:
             problems.append(str(exc))
     api = _api_options(data, where, problems)

@@ -160,12 +160,15 @@ def transform_source(settings: Settings, source: SourceDef, *, job_id: uuid.UUID
 
     ``rendered`` maps ``<template>`` / ``<template>_delete`` to already rendered SQL (Airflow template fields).
     """
+    from partner_sync.sources.base import effective_source
+
     rendered = rendered or {}
+    source = effective_source(settings, source)
     return [transform_target(settings.conn("warehouse_db"), settings.include_dir, tdef, job_id=job_id, full=full,
                              lang=settings.language, overlap=timedelta(minutes=settings.cursor_overlap_minutes),
                              texts=(rendered[tdef.template], rendered.get(f"{tdef.template}_delete"))
                              if tdef.template in rendered else None)
-            for tdef in source.transforms]
+            for tdef in source.mode_transforms]
 
 
 def template_files(include_dir, source: SourceDef) -> dict[str, str]:

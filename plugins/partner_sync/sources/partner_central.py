@@ -20,6 +20,9 @@ stores is exactly where the next run resumes. A failure anywhere (access denied,
 inside the loader's transaction: nothing is half-written.
 
 Partner Central has no delete: raw rows are never marked deleted in this mode.
+
+Funding (benefit applications and allocations) comes from the Benefits API through the same reader, so it
+shares the limiter, the backoff and the request budget: see ``partner_central_benefits``.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ from psycopg import sql
 from partner_sync.logs import kv
 from partner_sync.raw.discovery import Column, TableSchema
 from partner_sync.raw.watermarks import Window
-from partner_sync.sources.base import (Discovered, SourceAccessError, SourceError, SourceUnavailable,
-                                       api_connection_value, wanted_tables)
+from partner_sync.sources.base import (Discovered, SourceAccessError, SourceAuthError, SourceError,
+                                       SourceUnavailable, api_connection_value, wanted_tables)
 from partner_sync.sources.rate_limit import BudgetExhausted, RateLimiter, RequestBudget
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,8 @@ OPPORTUNITY_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("aws_next_steps", T, True), ("aws_engagement_score", T, True),
 )
 OPPORTUNITY_KEY = ("catalog", "id")
+# Funding: the Partner Central Benefits API (partner_central_benefits.py), same quota, same reader.
+BENEFIT_TABLES = ("benefit_application", "benefit_allocation")
 
 # Tables the database mode has and the Selling API has not: kept (empty when new) so that joins on them
 # (the ACE transform reads end_user and users) resolve; never written, never marked deleted.
@@ -139,13 +144,18 @@ def parse_aws_connection(value: str, conn_id: str = "aws_partner_central") -> Aw
 
 def make_client(conn: AwsConnection | None, timeout: float = 60.0) -> Any:
     """A partnercentral-selling client; botocore's own retries are off (ours count against the budget)."""
+    return service_client(SERVICE, conn, timeout)
+
+
+def service_client(service: str, conn: AwsConnection | None, timeout: float = 60.0) -> Any:
+    """A Partner Central client of ``service`` with the connection's credentials and botocore retries off."""
     import boto3
     from botocore.config import Config
 
     conn = conn or AwsConnection()
     session = boto3.Session(aws_access_key_id=conn.access_key_id, aws_secret_access_key=conn.secret_access_key,
                             aws_session_token=conn.session_token, profile_name=conn.profile_name)
-    return session.client(SERVICE, region_name=conn.region_name or REGION, endpoint_url=conn.endpoint_url,
+    return session.client(service, region_name=conn.region_name or REGION, endpoint_url=conn.endpoint_url,
                           config=Config(retries={"mode": "standard", "total_max_attempts": 1},
                                         connect_timeout=10, read_timeout=timeout,
                                         user_agent_extra="partner_sync"))
@@ -295,8 +305,11 @@ class PartnerCentralReader:
 
     def __init__(self, source: Any, client: Any, *, catalog: str = "AWS", budget: RequestBudget | None = None,
                  limiter: RateLimiter | None = None, throttle_retries: int = 5, base_delay: float = 1.0,
-                 max_delay: float = 30.0, sleep: Callable[[float], None] = time.sleep):
+                 max_delay: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 benefits_client: Any = None, benefits_factory: Callable[[], Any] | None = None):
         self.source, self.client, self.catalog = source, client, catalog
+        self._benefits_client, self._benefits_factory = benefits_client, benefits_factory
+        self._stored: dict[str, dict] = {}  # Benefits tables: what raw holds, for change detection
         self.budget = budget or RequestBudget(source.request_budget)
         self.limiter = limiter or RateLimiter(source.rate_limit, sleep=sleep)
         self.throttle_retries, self.base_delay, self.max_delay = throttle_retries, base_delay, max_delay
@@ -306,14 +319,29 @@ class PartnerCentralReader:
     @classmethod
     def from_settings(cls, settings: Any, source: Any, *, client: Any = None, sleep: Callable | None = None,
                       clock: Callable | None = None) -> "PartnerCentralReader":
+        value = api_connection_value(settings, source.api_connection)
+        conn = parse_aws_connection(value, source.api_connection) if value else None
         if client is None:
-            value = api_connection_value(settings, source.api_connection)
-            client = make_client(parse_aws_connection(value, source.api_connection) if value else None,
-                                 timeout=source.timeout_seconds)
+            client = make_client(conn, timeout=source.timeout_seconds)
+
+        def benefits_factory() -> Any:
+            from partner_sync.sources import partner_central_benefits
+
+            return partner_central_benefits.make_client(conn, timeout=source.timeout_seconds)
+
         sleep = sleep or DEFAULT_SLEEP
         limiter = RateLimiter(source.rate_limit, sleep=sleep, **({"clock": clock} if clock else {}))
         return cls(source, client, catalog=source.catalog, budget=RequestBudget(source.request_budget),
-                   limiter=limiter, sleep=sleep)
+                   limiter=limiter, sleep=sleep, benefits_factory=benefits_factory)
+
+    @property
+    def benefits_client(self) -> Any:
+        """The partnercentral-benefits client, made on first use (same credentials, same quota)."""
+        if self._benefits_client is None:
+            if self._benefits_factory is None:
+                raise SourceError("no Partner Central Benefits client configured for this reader")
+            self._benefits_client = self._benefits_factory()
+        return self._benefits_client
 
     # discovery: the columns are the API model's, fixed here; no request is spent
     def discover(self, tables: list[str] | None = None) -> Discovered:
@@ -322,6 +350,10 @@ class PartnerCentralReader:
             if tdef.name == "opportunity":
                 cols = [Column(n, tdef.column_types.get(n, t), nullable) for n, t, nullable in OPPORTUNITY_COLUMNS]
                 found[tdef.name] = TableSchema("opportunity", cols, OPPORTUNITY_KEY, "last_modified_date")
+            elif tdef.name in BENEFIT_TABLES:
+                from partner_sync.sources import partner_central_benefits as benefits
+
+                found[tdef.name] = benefits.schema_for(tdef.name, tdef.column_types)
             elif tdef.name in PLACEHOLDERS:
                 cols, key = PLACEHOLDERS[tdef.name]
                 found[tdef.name] = TableSchema(tdef.name, [Column(n, t, nl) for n, t, nl in cols], key,
@@ -329,8 +361,9 @@ class PartnerCentralReader:
                 log.info(kv("discover.placeholder", source=self.source.name, table=tdef.name,
                             reason=PLACEHOLDER_REASON))
             else:
-                reason = (f"table {tdef.name}: the Partner Central Selling API has no source for it (mode "
-                          "partner_central reads opportunity only); disable it or use the database mode")
+                reason = (f"table {tdef.name}: the Partner Central APIs have no source for it (mode "
+                          "partner_central reads opportunity, benefit_application and benefit_allocation); "
+                          "disable it or use the database mode")
                 if tables:
                     found.failures[tdef.name] = reason
                 else:
@@ -339,7 +372,16 @@ class PartnerCentralReader:
         return found
 
     def window(self, wh: Any, table: str, window: Window) -> Window:
-        """Resume from the newest LastModifiedDate stored for *this* catalog (the watermark is per table)."""
+        """Resume from the newest LastModifiedDate stored for *this* catalog (the watermark is per table);
+        a Benefits table reads what raw holds for change detection instead."""
+        if table in BENEFIT_TABLES:
+            from partner_sync.sources import partner_central_benefits as benefits
+
+            self._stored[table] = benefits.stored_state(wh, self, table)
+            if window.reason == "data interval":
+                return window
+            return Window(None, None, reason=f"full list, change detection against {len(self._stored[table])} "
+                                             f"stored rows of catalog {self.catalog}")
         if table != "opportunity" or window.lower is None or window.reason == "data interval":
             return window
         raw = sql.Identifier("raw", self.source.raw_table(table))
@@ -352,18 +394,23 @@ class PartnerCentralReader:
         return Window(newest, window.upper, reason=f"newest LastModifiedDate of catalog {self.catalog}: {newest}")
 
     # requests
-    def _call(self, operation: str, **params: Any) -> dict | None:
-        """One API call within rate and budget; throttling backs off; None for ResourceNotFound."""
+    def _call(self, operation: str, client: Any = None, **params: Any) -> dict | None:
+        """One API call (on ``client``, default the Selling client) within rate and budget; throttling backs
+        off; None for ResourceNotFound."""
+        from botocore import xform_name
         from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, \
-            ReadTimeoutError, ConnectTimeoutError
+            NoCredentialsError, ReadTimeoutError, ConnectTimeoutError
 
-        method = getattr(self.client, {"ListOpportunities": "list_opportunities", "GetOpportunity": "get_opportunity",
-                                       "GetAwsOpportunitySummary": "get_aws_opportunity_summary"}[operation])
+        method = getattr(client or self.client, xform_name(operation))
         for attempt in range(self.throttle_retries + 1):
             self.limiter.acquire()
             self.budget.spend()
             try:
                 return method(**params)
+            except NoCredentialsError:
+                raise SourceAuthError(f"Partner Central {operation}: no AWS credentials: define the connection "
+                                      f"{self.source.api_connection} or configure boto3's default chain "
+                                      "(see docs/api_sources.md)") from None
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 message = exc.response.get("Error", {}).get("Message", "")
@@ -417,6 +464,11 @@ class PartnerCentralReader:
     def rows(self, table: str, window: Window, schema: TableSchema | None = None) -> Iterator[dict[str, Any]]:
         notes = self._notes[table] = {"mode": self.mode, "catalog": self.catalog, "pages": 0, "fetched": 0,
                                       "budget": self.budget.limit}
+        if table in BENEFIT_TABLES:
+            from partner_sync.sources import partner_central_benefits as benefits
+
+            yield from benefits.rows(self, table, window, self._stored.pop(table, None), notes)
+            return
         if table != "opportunity":
             notes["placeholder"] = PLACEHOLDER_REASON
             return

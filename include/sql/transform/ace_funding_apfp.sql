@@ -1,0 +1,62 @@
+-- Funding per ACE opportunity from the APFP tables (database mode) into core.ace_opportunities.funding_*.
+-- requested = requested cash + credits, approved = approved cash + credits, disbursed = cash claims AWS paid
+-- (approved_amount of claims in status 'Paid') + credits redeemed; program / status / ids from the requests.
+-- Every opportunity is recomputed (a request moving to another opportunity clears the old one); only rows
+-- whose funding changed are written. Params: since (unused: always complete), only_ids (funding_request_id
+-- text[] or NULL, for tracing a failure), rules.
+WITH fr AS (
+    SELECT f.funding_request_id, f.opportunity_id, f.program_name, f.status, f.last_modified_date,
+           NULLIF(btrim(f.currency_code), '') AS currency,
+           COALESCE(f.requested_cash_amount, 0) + COALESCE(f.requested_credit_amount, 0) AS requested,
+           CASE WHEN f.approved_cash_amount IS NULL AND f.approved_credit_amount IS NULL THEN NULL
+                ELSE COALESCE(f.approved_cash_amount, 0) + COALESCE(f.approved_credit_amount, 0) END AS approved,
+           COALESCE(f.credits_redeemed_amount, 0) AS credits_redeemed
+    FROM raw.apn_funding_request f
+    WHERE f._deleted_at IS NULL AND NULLIF(btrim(f.opportunity_id), '') IS NOT NULL
+      AND (%(only_ids)s::text[] IS NULL OR f.funding_request_id = ANY(%(only_ids)s::text[]))
+), paid AS (
+    SELECT c.funding_request_id, sum(c.approved_amount) AS paid
+    FROM raw.apn_cash_claim c
+    WHERE c._deleted_at IS NULL AND c.claim_status = 'Paid'
+    GROUP BY c.funding_request_id
+), per_opp AS (
+    SELECT fr.opportunity_id AS source_id,
+           count(DISTINCT fr.currency) AS currencies,
+           string_agg(DISTINCT fr.currency, ';' ORDER BY fr.currency) AS currency,
+           sum(fr.requested) AS requested, sum(fr.approved) AS approved,
+           sum(COALESCE(paid.paid, 0) + fr.credits_redeemed) AS disbursed,
+           string_agg(DISTINCT fr.program_name, ';' ORDER BY fr.program_name) AS programs,
+           (array_agg(fr.status ORDER BY fr.last_modified_date DESC NULLS LAST, fr.funding_request_id DESC))[1]
+               AS status,
+           string_agg(fr.funding_request_id, ';' ORDER BY fr.funding_request_id) AS ids
+    FROM fr LEFT JOIN paid ON paid.funding_request_id = fr.funding_request_id
+    GROUP BY fr.opportunity_id
+), target AS (
+    SELECT o.opportunity_id, o.source_id,
+           CASE WHEN p.currencies <= 1 THEN p.requested END AS requested,
+           CASE WHEN p.currencies <= 1 THEN p.approved END AS approved,
+           CASE WHEN p.currencies <= 1 THEN p.disbursed END AS disbursed,
+           p.currency, p.programs, p.status, p.ids
+    FROM core.ace_opportunities o
+    LEFT JOIN per_opp p ON p.source_id = o.source_id
+    WHERE %(only_ids)s::text[] IS NULL OR o.source_id IN (SELECT opportunity_id FROM fr)
+), up AS (
+    UPDATE core.ace_opportunities t
+    SET (funding_requested_amount, funding_approved_amount, funding_disbursed_amount, funding_currency,
+         funding_programs, funding_status, funding_ids, updated_at)
+      = (g.requested, g.approved, g.disbursed, g.currency, g.programs, g.status, g.ids, CURRENT_TIMESTAMP)
+    FROM target g
+    WHERE t.opportunity_id = g.opportunity_id
+      AND ROW(t.funding_requested_amount, t.funding_approved_amount, t.funding_disbursed_amount, t.funding_currency,
+              t.funding_programs, t.funding_status, t.funding_ids)
+          IS DISTINCT FROM ROW(g.requested, g.approved, g.disbursed, g.currency, g.programs, g.status, g.ids)
+    RETURNING t.opportunity_id, t.source_id, t.funding_ids
+), lineage AS (
+    INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,
+                                        transformation_type, transformation_rules)
+    SELECT 'raw.apn_funding_request', 'core.ace_opportunities.funding', left(COALESCE(up.funding_ids, up.source_id), 500),
+           up.opportunity_id, 'update', %(rules)s::jsonb
+    FROM up
+    RETURNING 1
+)
+SELECT 0, (SELECT count(*) FROM up), (SELECT count(*) FROM lineage)
