@@ -80,6 +80,26 @@ def _wait_run(client, home, dag_id, run_id, deadline_s, stop_on=None):
     return state
 
 
+# -- fast: the environment and the worker names, no processes ------------------------------------------
+
+def test_celery_env_workers_and_their_hostnames(tmp_path, monkeypatch):
+    prepared = local.Prepared(env={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://u:p@127.0.0.1:5/af"},
+                              home=tmp_path, port=8080, password="x", pools={})
+    env = local_celery.celery_env(prepared, 6390, 2)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://127.0.0.1:6390/0"
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql+psycopg2://u:p@127.0.0.1:5/af"
+    assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "default"
+    default, gpu = local_celery.workers("gpu", 2)
+    assert (default.queue, default.concurrency, default.component) == ("default", 2, "worker-default")
+    assert (gpu.queue, gpu.concurrency, gpu.node("vm")) == ("gpu", 1, "gpu@vm")
+    monkeypatch.setenv(local_celery.WORKER_NAME_ENV, "gpu@vm")
+    assert local_celery.worker_hostname() == "gpu@vm"
+    monkeypatch.delenv(local_celery.WORKER_NAME_ENV)
+    assert local_celery.worker_hostname() == socket.getfqdn()
+    assert local_celery.stop_celery(tmp_path, grace=1) == []  # nothing running: nothing to stop, no error
+
+
 @pytest.mark.slow
 @pytest.mark.airflow
 @pytest.mark.db
