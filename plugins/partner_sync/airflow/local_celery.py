@@ -214,16 +214,17 @@ def start_celery(prepared: local.Prepared, *, gpu_queue: str = "gpu", default_co
 
 def stop_celery(home: Path, *, grace: float = 30,
                 say: Callable[[str], None] = lambda line: log.info("%s", line)) -> list[str]:
-    """Stop the workers (SIGTERM: warm shutdown, then SIGKILL), the Airflow components, then Redis;
-    returns every component that was running. Safe to call when nothing of it runs."""
+    """Stop the workers (SIGTERM: warm shutdown, then SIGKILL) and the Airflow components together, then
+    Redis; returns every component that was running. Safe to call when nothing of it runs."""
     home = Path(home)
     extra = extra_pids(home)
     worker_pids = {c: p for c, p in extra.items() if c != REDIS}
     groups = set(worker_pids.values()) | local._descendant_groups(worker_pids.values())
     if groups:
         say(f"stopping {', '.join(f'{c} (pid {p})' for c, p in worker_pids.items())}")
-    _stop_groups(groups, grace, say)
+    local._signal_groups(groups, signal.SIGTERM)  # warm shutdowns run while the components stop
     stopped = local.stop(home, grace=grace, say=say)
+    _stop_groups(groups, grace, say)
     if REDIS in extra:
         say(f"stopping redis-server (pid {extra[REDIS]})")
         _stop_groups({extra[REDIS]}, grace, say)
