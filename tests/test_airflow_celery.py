@@ -12,6 +12,7 @@ started here is stopped afterwards, whatever happened. Airflow is never imported
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import uuid
@@ -172,6 +173,11 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
             for (task_id, _), (_, queue, hostname) in where.items():
                 expected = "gpu" if task_id == "embed" else "default"
                 assert (queue, hostname) == (expected, running.worker_nodes[expected]), (task_id, queue, hostname)
+            # and independently of the hostname: each worker's own log names the tasks it executed
+            ran = {queue: set(re.findall(rf"run_id={run_id}/task_id=(\w+)/",
+                                         local._tail(local._log_file(home, f"worker-{queue}"), 10**7)))
+                   for queue in ("default", "gpu")}
+            assert ran == {"default": {"extract", "raw_load", "transform", "validate"}, "gpu": {"embed"}}, ran
             loaded = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "raw_load")
             with psycopg.connect(warehouse) as conn:
                 status, completed, config = conn.execute(
