@@ -87,11 +87,20 @@ def celery_env(prepared: local.Prepared, redis_port: int, concurrency: int) -> d
 
 
 def _pid(home: Path, component: str) -> int | None:
+    """The component's pid when it still runs that program (pid files outlive reboots; pids get reused)."""
     try:
         pid = int(local._pid_file(home, component).read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if local.process_alive(pid) else None
+    if not local.process_alive(pid):
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+    except OSError:
+        return pid
+    # celery retitles its worker ("[celeryd: default@host:MainProcess] ... (celery worker ...)")
+    return pid if (b"redis-server" if component == REDIS else b"celery") in cmdline else None
 
 
 def extra_pids(home: Path) -> dict[str, int]:
