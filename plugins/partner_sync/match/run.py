@@ -127,4 +127,20 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
     if db is None:
         with Database.from_settings(settings) as own:
             return run_match(settings, own, top_k=top_k, weights=weights)
-    return MatchReport([match_direction(settings, db, d, top_k=top_k, weights=weights) for d in DIRECTIONS])
+    report = MatchReport([match_direction(settings, db, d, top_k=top_k, weights=weights) for d in DIRECTIONS])
+    _store_interim_decisions(db)
+    return report
+
+
+def _store_interim_decisions(db: Database) -> None:
+    """Every Odoo opportunity with a candidate goes to review with its rank 1 (until scores are probabilities)."""
+    from partner_sync.match.decisions import Decision, store_decisions
+
+    with db.get_connection() as conn:
+        rows = conn.execute("""
+            SELECT o.source_id::text, c.target_id, c.similarity_score, c.signals
+            FROM core.odoo_opportunities o
+            LEFT JOIN search.similarity_cache c ON c.direction = 'odoo_to_ace' AND c.source_id = o.source_id::text
+                                               AND c.rank = 1""").fetchall()
+        store_decisions(conn, [Decision(o, "review" if a else "unmatched", a, None if s is None else float(s),
+                                        sig or {}) for o, a, s, sig in rows], "weighted-mean")
