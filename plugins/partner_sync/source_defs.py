@@ -58,6 +58,7 @@ class SourceDef:
     description: str = ""
     schedule: str | None = None
     pool: str | None = None
+    deadline: str | None = None  # HH:MM UTC by which the daily run must have finished (freshness.py; 06:00)
     path: Path | None = field(default=None, compare=False)
     secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
     source_schema: str = "public"
@@ -148,10 +149,18 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
         except SourceDefinitionError as exc:
             problems.append(str(exc))
     api = _api_options(data, where, problems)
+    deadline = data.get("deadline")
+    if deadline is not None:
+        from partner_sync.freshness import DeadlineError, parse_clock
+
+        try:
+            deadline = parse_clock(deadline, f"{where}: deadline").strftime("%H:%M")
+        except DeadlineError as exc:
+            problems.append(str(exc))
     if problems:
         raise SourceDefinitionError("\n".join(problems))
     return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
-                     schedule=data.get("schedule"), pool=data.get("pool"), path=path,
+                     schedule=data.get("schedule"), pool=data.get("pool"), deadline=deadline, path=path,
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
                      or ("password", "token", "secret", "api_key"),
                      source_schema=str(data.get("source_schema", "public")),
