@@ -23,3 +23,5 @@ COPY --chown=airflow:root dags /opt/airflow/dags
 COPY --chown=airflow:root include /opt/airflow/include
 COPY --chown=airflow:root sql /opt/airflow/sql
 ENV PARTNER_SYNC_PROJECT_DIR=/opt/airflow
+# partner_sync_plugin.py (UI pages, service API at /partner-sync) from the project's plugins folder
+ENV AIRFLOW__CORE__PLUGINS_FOLDER=/opt/partner_sync/plugins
