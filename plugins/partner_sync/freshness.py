@@ -23,7 +23,7 @@ class DeadlineError(ValueError):
 def parse_clock(value: object, where: str = "deadline") -> time:
     """``"06:00"`` -> ``time(6, 0)`` (UTC); anything else is an error naming ``where``.
 
-    An unquoted ``06:00`` in YAML is the base-60 integer 360 to PyYAML: read back as minutes, 06:00.
+    An unquoted ``6:00`` in YAML is the base-60 integer 360 to PyYAML: read back as minutes, 06:00.
     """
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         value = f"{value // 60:02d}:{value % 60:02d}"
