@@ -8,6 +8,7 @@ by the auth manager for three users: admin, viewer (reads every DAG, triggers no
 
 from __future__ import annotations
 
+import html
 import statistics
 import time
 import uuid
@@ -269,8 +270,18 @@ def test_pages_render_and_their_load_times(client, auth, filled):
     assert jobs.status_code == 200 and "Sync odoo now" in jobs.text and "Deadline" in jobs.text
     job_id = filled.query("SELECT job_id FROM ops.sync_jobs WHERE source_system = 'odoo' AND job_type <> 'validate' "
                           "ORDER BY started_at DESC LIMIT 1")[0][0]
+    # a quarantined row as the loader records it (the loader's own quarantine is tested in test_raw_load.py)
+    filled.execute(filled.wh, "INSERT INTO ops.quarantine (sync_job_id, source_system, table_name, source_key, "
+                   "column_name, error_message, payload) VALUES ('%s', 'odoo', 'crm_lead', '4711', 'expected_revenue', "
+                   "'invalid input syntax for type numeric: \"12k\"', "
+                   "'{\"id\": 4711, \"expected_revenue\": \"12k\", \"api_token\": \"tok-%s\"}')" % (job_id, SECRET))
     job = call(client, "GET", f"/jobs/{job_id}", "admin", auth)
     assert job.status_code == 200 and "crm_lead" in job.text and "Stages" in job.text
+    assert "Quarantine (1)" in job.text and "4711" in job.text and "expected_revenue" in job.text
+    text = html.unescape(job.text)
+    assert 'invalid input syntax for type numeric: "12k"' in text and '"api_token": "***"' in text
+    status = call(client, "GET", f"/api/v1/ingestion/status/{job_id}", "admin", auth).json()
+    assert status["quarantined"] == 1 and status["quarantine"][0]["payload"]["api_token"] == "***"
     quality = call(client, "GET", "/quality?source=odoo", "admin", auth)
     assert quality.status_code == 200 and quality.text.count("<svg class=\"trend\"") > 5
     review = call(client, "GET", "/review", "admin", auth)
@@ -304,3 +315,50 @@ def test_no_secret_in_any_page_or_response(auth):
         assert SECRET not in body
         for token in auth.values():
             assert token not in body
+
+
+def test_airflow_loads_exactly_our_plugin_from_the_plugins_folder(auth):
+    """Airflow's own loader on plugins/: one plugin, no import errors (.airflowignore keeps the engine out)."""
+    from airflow._shared.plugins_manager import _load_plugins_from_plugin_directory
+
+    from airflow_env import ROOT
+
+    plugins, errors = _load_plugins_from_plugin_directory(plugins_folder=str(ROOT / "plugins"))
+    assert errors == {}
+    assert [p.name for p in plugins] == ["partner_sync"]
+    plugin = plugins[0]
+    assert plugin.fastapi_apps[0]["url_prefix"] == "/partner-sync"
+    nav = [v for v in plugin.external_views if v["destination"] == "nav"]
+    assert {v["href"] for v in nav} == {"/partner-sync/jobs", "/partner-sync/quality", "/partner-sync/review",
+                                        "/partner-sync/search", "/partner-sync/api/v1/docs"}
+    assert all(v["category"] == "partner_sync" for v in nav)
+    run_view = next(v for v in plugin.external_views if v["destination"] == "dag_run")
+    assert run_view["href"] == "/partner-sync/runs/{DAG_ID}/{RUN_ID}"
+
+
+def test_source_dags_declare_their_freshness_deadline(auth, monkeypatch):
+    from datetime import timedelta
+
+    from partner_sync.airflow.dag_factory import build_source_dag
+    from partner_sync.config import get_config
+    from partner_sync.source_defs import load_sources
+
+    monkeypatch.setenv("PARTNER_SYNC_ALERT_EMAILS", "revops@example.com")
+    monkeypatch.setenv("PARTNER_SYNC_SMTP_CONN_ID", "smtp_alerts")
+    get_config.cache_clear()
+    try:
+        settings = get_config()
+        sources = load_sources(settings.include_dir)
+        dag = build_source_dag(sources["odoo"], settings)
+        (alert,) = dag.deadline
+        assert type(alert.reference).__name__ == "DagRunLogicalDateDeadline"
+        assert alert.interval == timedelta(hours=28)  # 02:00 run of the next day, due 06:00
+        assert alert.callback.path == "airflow.providers.smtp.notifications.smtp.SmtpNotifier"
+        assert alert.callback.kwargs["to"] == ["revops@example.com"]
+        assert alert.callback.kwargs["smtp_conn_id"] == "smtp_alerts"
+        assert build_source_dag(sources["apn"], settings).deadline[0].interval == timedelta(hours=27)
+        monkeypatch.delenv("PARTNER_SYNC_ALERT_EMAILS")
+        get_config.cache_clear()
+        assert not build_source_dag(sources["odoo"], get_config()).deadline  # no recipients, no alert
+    finally:
+        get_config.cache_clear()

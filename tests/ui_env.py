@@ -19,13 +19,13 @@ def with_password(url: str, password: str = SECRET) -> str:
     return f"{scheme}://{user}:{password}@{hostpart}"
 
 
-def fill_warehouse(env) -> dict[str, float]:
-    """Both sources through every stage (twice for odoo: a trend needs runs), then matching; seconds per step."""
+def fill_warehouse(env, odoo_runs: int = 2) -> dict[str, float]:
+    """Both sources through every stage (odoo twice by default: a trend needs runs), then matching; seconds."""
     from partner_sync.database import Database
     from partner_sync.match.run import run_match
 
     seconds = {}
-    for source in ("odoo", "apn", "odoo"):
+    for source in ("odoo", "apn") + ("odoo",) * (odoo_runs - 1):
         t = time.monotonic()
         env.run(source, stages=STAGES)
         seconds[f"run_{source}"] = round(seconds.get(f"run_{source}", 0) + time.monotonic() - t, 2)

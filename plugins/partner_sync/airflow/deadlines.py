@@ -22,7 +22,7 @@ BODY = """\
 <h3>partner_sync: a daily sync did not finish in time</h3>
 <table>
 <tr><td>DAG</td><td>{{{{ dag_run.dag_id }}}}</td></tr>
-<tr><td>Run</td><td>{{{{ dag_run.dag_run_id }}}}</td></tr>
+<tr><td>Run</td><td>{{{{ dag_run.get('run_id') or dag_run.get('dag_run_id') }}}}</td></tr>
 <tr><td>Data interval</td><td>{{{{ dag_run.data_interval_start }}}} to {{{{ dag_run.data_interval_end }}}}</td></tr>
 <tr><td>Deadline</td><td>{{{{ deadline.deadline_time }}}} ({deadline}, schedule {start})</td></tr>
 <tr><td>State when missed</td><td>{{{{ dag_run.state }}}}</td></tr>

@@ -43,13 +43,23 @@ def _tables(stages: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["table"])
 
 
+def _stage_status(detail: dict[str, Any]) -> str:
+    """A stage's status; raw_load run as mapped Airflow tasks only records its tables: derived from theirs."""
+    if detail.get("status"):
+        return detail["status"]
+    tables = [t for t in (detail.get("tables") or {}).values() if isinstance(t, dict)]
+    if not tables:
+        return "not run"
+    return "failed" if any(t.get("status") == "failed" for t in tables) else "success"
+
+
 def _shape(row: dict[str, Any]) -> dict[str, Any]:
     """A job row as the API and pages show it: stages in pipeline order, tables, retry state, run link."""
     config = row.pop("config", None) or {}
     stages = config.get("stages") or {}
     details = row.get("error_details") or {}
     ordered = [{"stage": s, **{k: v for k, v in (stages.get(s) or {}).items() if k != "tables"},
-                "status": (stages.get(s) or {}).get("status", "not run")} for s in STAGES if s in stages]
+                "status": _stage_status(stages.get(s) or {})} for s in STAGES if s in stages]
     ordered += [{"stage": s, **{k: v for k, v in d.items() if k != "tables"}}
                 for s, d in stages.items() if s not in STAGES and isinstance(d, dict)]
     airflow = config.get("airflow") or None

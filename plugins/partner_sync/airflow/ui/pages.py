@@ -75,7 +75,8 @@ def jobs_page(request: Request, source: str | None = None, caller: Caller = Depe
     fresh = quality.freshness(svc.db, svc.settings.include_dir, {n: svc.sources[n] for n in shown}, svc.schedules)
     cards = [{"name": n, "dag_id": svc.dag_id(n), "tables": list(svc.sources[n].tables),
               "may_trigger": caller.may(svc.dag_id(n), "POST", DagAccessEntity.RUN),
-              "freshness": fresh["sources"].get(n, {})} for n in shown]
+              "freshness": fresh["sources"].get(n, {}),
+              "latest": next((j for j in jobs if j["source_system"] == n), None)} for n in shown]
     return render(request, "jobs.html", caller, svc, title="Sync jobs", active="jobs", jobs=jobs, cards=cards,
                   source=source, sources=readable)
 
