@@ -60,3 +60,19 @@ def test_source_yaml_deadline(tmp_path):
 
     shipped = load_sources(Path(__file__).resolve().parents[1] / "include")
     assert {n: s.deadline for n, s in shipped.items()} == {"odoo": "06:00", "apn": "06:00"}
+
+
+def test_engine_read_models_import_without_airflow():
+    """The insights and freshness modules are engine: importable where Airflow is not."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys; import partner_sync.freshness, partner_sync.insights.jobs, partner_sync.insights.quality, "
+            "partner_sync.insights.health, partner_sync.source_defs; "
+            "assert not [m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')], 'airflow imported'; "
+            "assert 'fastapi' not in sys.modules, 'fastapi imported'")
+    result = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(root / "plugins"), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
