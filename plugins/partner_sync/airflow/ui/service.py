@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -169,9 +170,14 @@ def _from_airflow(exc: AirflowApiError, dag_id: str) -> HTTPException:
     return HTTPException(status.HTTP_502_BAD_GATEWAY, f"Airflow REST API failed for DAG {dag_id}: {exc}")
 
 
+_CREATE_LOCK = threading.Lock()
+
+
 def services(request: Request) -> Services:
     """The app's Services, created on first use (plugins load in every Airflow process; only the api-server serves)."""
     state = request.app.state
     if getattr(state, "services", None) is None:
-        state.services = Services.create(getattr(state, "settings", None), getattr(state, "airflow_url", None))
+        with _CREATE_LOCK:  # sync routes run in a thread pool: two first requests must not build two pools
+            if getattr(state, "services", None) is None:
+                state.services = Services.create(getattr(state, "settings", None), getattr(state, "airflow_url", None))
     return state.services
