@@ -77,7 +77,8 @@ def normalize_name(value: str | None) -> str:
     return " ".join(tokens)
 
 
-def _acronym(name: str) -> str:
+def acronym(name: str) -> str:
+    """Initials of a normalized multi-word name: 'international freight solutions' -> 'ifs'."""
     return "".join(t[0] for t in name.split() if t not in STOP)
 
 
@@ -87,13 +88,14 @@ def name_similarity(a: str, b: str) -> tuple[float, bool]:
         return 0.0, False
     if a == b:
         return 1.0, False
-    acronym = False
+    is_acronym = False
     sa, sb = a.replace(" ", ""), b.replace(" ", "")
     for short, long in ((a, b), (b, a)):
-        if " " not in short and len(short) >= 2 and len(long.split()) >= 2 and _acronym(long) == short:
-            acronym = True
-    score = max(fuzz.token_set_ratio(a, b), fuzz.ratio(sa, sb), fuzz.token_sort_ratio(a, b)) / 100.0
-    return (1.0 if acronym else score), acronym
+        if " " not in short and len(short) >= 2 and len(long.split()) >= 2 and acronym(long) == short:
+            is_acronym = True
+    score = max(fuzz.token_set_ratio(a, b), fuzz.ratio(sa, sb), fuzz.token_sort_ratio(a, b),
+                fuzz.ratio(sa.replace("l", "r"), sb.replace("l", "r"))) / 100.0  # hangul/kana: r and l are one sound
+    return (1.0 if is_acronym else score), is_acronym
 
 
 # -- domains ---------------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
         o["_known_odoo"] = odoo
         if o["ace_ref"] in ace:
             extra.add((o["id"], o["ace_ref"]))
+    extra |= _blocked_pairs(odoo, ace)
     if extra:
         with conn.cursor().copy("COPY match_pairs (o_id, a_id) FROM STDIN") as cp:
             for pair in extra:
@@ -166,6 +167,36 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
     for o in odoo.values():
         o.pop("_known_odoo", None)
     return scored, odoo, ace
+
+
+BLOCK_LIMIT = 40  # a key (name, acronym, domain label) shared by more ACE opportunities identifies nobody
+
+
+def _blocked_pairs(odoo: dict[str, dict[str, Any]], ace: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
+    """Pairs the vector search can miss: same normalized name, acronym of the other's name, same domain label
+    (other TLD, subdomain, the e-mail's domain when the website is junk)."""
+    index: dict[str, list[str]] = {}
+    for a in ace.values():
+        keys = {f"n:{a['name_norm']}"} if a["name_norm"] else set()
+        keys |= {f"d:{F.label(d)}" for d in a["domains"]}
+        if a["name_norm"]:
+            keys.add(f"f:{a['name_norm'].split()[0]}")
+        for k in keys:
+            index.setdefault(k, []).append(a["id"])
+    out: set[tuple[str, str]] = set()
+    for o in odoo.values():
+        keys = {f"d:{F.label(d)}" for d in o["domains"]}
+        if o["name_norm"]:
+            keys.add(f"n:{o['name_norm']}")
+            acronym = F.acronym(o["name_norm"])
+            if len(acronym) >= 2 and " " in o["name_norm"]:
+                keys.add(f"n:{acronym}")
+            keys.add(f"f:{o['name_norm'].split()[0]}")
+        for k in keys:
+            ids = index.get(k, ())
+            if len(ids) <= BLOCK_LIMIT:
+                out.update((o["id"], a) for a in ids)
+    return out
 
 
 def _human_masks(conn, scored: Scored) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
