@@ -333,8 +333,8 @@ def generate(split: str = "eval", customers: int = 150) -> Benchmark:
                 crm = None
                 if o_row is not None and r.random() < 0.25:
                     crm_target = lid
-                    if r.random() < 0.2 and odoo and odoo[-1] is not o_row:
-                        crm_target = odoo[-2]["source_id"] if len(odoo) > 1 else lid - 5
+                    if r.random() < 0.2:  # stale: a sibling's (the previous lead's) id or an old, gone one
+                        crm_target = odoo[-2]["source_id"] if len(odoo) > 1 and r.random() < 0.6 else lid - 3
                         tags.add("stale_id")
                     else:
                         tags.add("exact_id")

@@ -64,7 +64,8 @@ def design_matrix(pairs: Sequence[tuple[str, str, dict[str, Any]]]) -> np.ndarra
             top1, top2 = v[order[0]], v[order[1]]
             best_other = np.full(len(idx), top1)
             best_other[order[0]] = top2
-            rel = np.where(np.isfinite(v) & np.isfinite(best_other), v - best_other, 0.0)
+            with np.errstate(invalid="ignore"):
+                rel = np.where(np.isfinite(v) & np.isfinite(best_other), v - best_other, 0.0)
             out[idx] = rel
         return np.clip(out, -cap, cap)
 
