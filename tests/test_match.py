@@ -189,6 +189,27 @@ def test_human_decisions_survive_a_rerun_and_constrain_it(matched):
         assert query(url, "SELECT count(*) FROM search.match_reviews") == [(2,)]
 
 
+def test_a_stage_change_does_not_re_embed_but_a_new_description_does(matched):
+    url, settings, _ = matched
+    with psycopg.connect(url) as c:
+        c.execute("UPDATE core.odoo_opportunities SET stage_name = 'Won', user_name = 'Someone Else' "
+                  "WHERE source_id = 1")
+        c.execute("UPDATE core.ace_opportunities SET stage = 'Launched', status = 'Approved' "
+                  "WHERE source_id = 'O1000001'")
+    with Database.from_settings(settings) as db:
+        report = embed_entities(settings, db, [ENTITIES["odoo_opportunities"], ENTITIES["ace_opportunities"]])
+        assert report.totals()["embedded"] == 0
+        with psycopg.connect(url) as c:
+            c.execute("UPDATE core.odoo_opportunities SET description = 'Contact centre on Amazon Connect' "
+                      "WHERE source_id = 2")
+        report = embed_entities(settings, db, [ENTITIES["odoo_opportunities"]])
+    assert report.totals()["embedded"] == 1  # the project text only; the identity text is unchanged
+    texts = dict(query(url, "SELECT embedding_type, text_content FROM search.embeddings "
+                            "WHERE source_table = 'odoo_opportunities' AND source_id = '2'"))
+    assert texts["context"] == "EKS platform for media streaming. Contact centre on Amazon Connect"
+    assert texts["identity"] == "Brimark Media | brimark.io"
+
+
 def test_rerunning_match_is_idempotent_and_follows_changes(matched):
     url, settings, _ = matched
     snapshot = "SELECT * FROM search.similarity_cache ORDER BY direction, source_id, rank"
