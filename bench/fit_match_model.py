@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import psycopg
 from psycopg import sql
 
@@ -75,7 +76,19 @@ def main() -> int:
     ap.add_argument("--customers", type=int, default=300)
     ap.add_argument("--demo-scale", type=int, default=300, help="0: no demo world")
     ap.add_argument("--out", default=str(DEFAULT_MODEL_PATH))
+    ap.add_argument("--cache", help="keep the labelled pairs in this .npz (and reuse it): refit without re-embedding")
     args = ap.parse_args()
+    if args.cache and Path(args.cache).exists():
+        from partner_sync.match.train import LabelledSet
+
+        data = np.load(args.cache, allow_pickle=False)
+        sets = [LabelledSet(*(data[f"{i}_{f}"] for f in ("x", "y", "groups", "o_idx", "a_idx")),
+                            int(data[f"{i}_n"][0]), int(data[f"{i}_n"][1]), str(data[f"{i}_name"]))
+                for i in range(int(data["count"]))]
+        model = train_model(sets, embedding_model=os.environ["PARTNER_SYNC_EMBEDDING_MODEL"], version="default-1")
+        Path(args.out).write_text(model.to_json() + "\n")
+        print(f"wrote {args.out} from {args.cache}: threshold {model.auto_link_threshold}, {model.trained_on}")
+        return 0
     admin = EmbeddedServer(ROOT / ".local" / "test").up()
     started = time.monotonic()
     hard, settings = hard_set(admin, args.customers)
@@ -84,6 +97,12 @@ def main() -> int:
         import tempfile
 
         sets.append(demo_set(admin, args.demo_scale, Path(tempfile.mkdtemp())))
+    if args.cache:
+        arrays = {"count": np.array(len(sets))}
+        for i, s in enumerate(sets):
+            arrays |= {f"{i}_x": s.x, f"{i}_y": s.y, f"{i}_groups": s.groups, f"{i}_o_idx": s.o_idx,
+                       f"{i}_a_idx": s.a_idx, f"{i}_n": np.array([s.n_odoo, s.n_ace]), f"{i}_name": np.array(s.name)}
+        np.savez(args.cache, **arrays)
     model = train_model(sets, embedding_model=settings.embedding_model, version="default-1")
     Path(args.out).write_text(model.to_json() + "\n")
     print(f"wrote {args.out}: threshold {model.auto_link_threshold}, trained on {model.trained_on} "

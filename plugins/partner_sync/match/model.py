@@ -110,6 +110,9 @@ class PairModel:
     intercept: float
     auto_link_threshold: float = 0.9  # linked at or above (chosen for >= 0.98 precision on held-out folds)
     review_floor: float = 0.05  # below: unmatched
+    # after the assignment: P(assigned pair is the twin | its logit, the best rival logits of both sides)
+    assigned_coef: list[float] = field(default_factory=lambda: [1.0, 0.0, 0.0])
+    assigned_intercept: float = 0.0
     embedding_model: str | None = None
     trained_on: dict[str, Any] = field(default_factory=dict)
 
@@ -119,6 +122,11 @@ class PairModel:
                              f"{list(FEATURES)}: refit it with `partner_sync match --train TRUTH.csv`")
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         logit = z @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+
+    def predict_assigned(self, z: np.ndarray) -> np.ndarray:
+        """Probability that an assigned pair is right, from ``assignment_inputs``."""
+        logit = z @ np.asarray(self.assigned_coef) + self.assigned_intercept
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
 
     def to_json(self) -> str:
@@ -134,6 +142,33 @@ class PairModel:
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL_PATH) -> "PairModel":
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def assignment_inputs(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, chosen: np.ndarray,
+                      usable: np.ndarray | None = None) -> np.ndarray:
+    """Per pair: its logit and the logits of the best rival candidate of its Odoo and of its ACE side."""
+    usable = np.ones(len(p), dtype=bool) if usable is None else usable
+    rival_o = np.full(len(p), 1e-4)
+    rival_a = np.full(len(p), 1e-4)
+    for side, rival in ((o_idx, rival_o), (a_idx, rival_a)):
+        order = np.lexsort((-p, side))
+        s_sorted, p_sorted = side[order], np.where(usable[order], p[order], 1e-4)
+        starts = np.r_[0, np.flatnonzero(np.diff(s_sorted)) + 1]
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(order)
+            group = order[start:end]
+            vals = p_sorted[start:end]
+            if len(group) < 2:
+                continue
+            best, second = vals[0], vals[1]
+            rival[group] = best
+            rival[group[0]] = second
+    return np.column_stack([_logit(p), _logit(rival_o), _logit(rival_a)])
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0, seed: int = 0) -> tuple[list[float], list[float],

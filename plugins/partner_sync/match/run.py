@@ -26,7 +26,7 @@ from partner_sync.logs import kv
 from partner_sync.match import features as F
 from partner_sync.match.assign import AssignmentStats, assign
 from partner_sync.match.decisions import Decision, store_decisions
-from partner_sync.match.model import PairModel, design_matrix
+from partner_sync.match.model import PairModel, assignment_inputs, design_matrix
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,8 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
         t2 = time.monotonic()
         report.pairs = len(p)
         report.assignment = asdict(stats)
-        decisions, by_dir = _rank_and_decide(scored, p, chosen, confirmed, rejected, model, top_k)
+        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p, chosen, usable=~rejected))
+        decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k)
         conn.execute("DROP TABLE IF EXISTS match_pairs")
         for direction, rows in by_dir.items():
             report.directions.append(_store_direction(settings, conn, direction, rows))
@@ -285,9 +286,12 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
     return report
 
 
-def _rank_and_decide(scored: Scored, p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
+def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
                      rejected: np.ndarray, model: PairModel, top_k: int):
-    """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision."""
+    """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision.
+
+    A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
+    probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
     per_odoo: dict[int, list[int]] = {}
     per_ace: dict[int, list[int]] = {}
     for i in range(len(p)):
@@ -309,11 +313,15 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, chosen: np.ndarray, confirme
         best = idx[0]
         ev = _evidence(scored.features[best], p[best])
         ace_id = scored.ace_ids[scored.a_idx[best]]
+        if chosen[best]:
+            ev["link_probability"] = round(float(link_p[best]), 4)
         if confirmed[best]:
             ev["decided_by_person"] = "confirm"
             decisions.append(Decision(odoo_id, "linked", ace_id, 1.0, ev))
-        elif chosen[best] and p[best] >= model.auto_link_threshold:
-            decisions.append(Decision(odoo_id, "linked", ace_id, float(p[best]), ev))
+        elif chosen[best] and link_p[best] >= model.auto_link_threshold:
+            decisions.append(Decision(odoo_id, "linked", ace_id, float(link_p[best]), ev))
+        elif chosen[best] and link_p[best] >= model.review_floor:
+            decisions.append(Decision(odoo_id, "review", ace_id, float(link_p[best]), ev))
         elif p[best] >= model.review_floor:
             if not chosen[best]:
                 ev["assigned_to_other_odoo"] = assigned_odoo_of_ace.get(int(scored.a_idx[best]))

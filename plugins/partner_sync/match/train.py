@@ -18,7 +18,7 @@ import numpy as np
 from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.match.assign import assign
-from partner_sync.match.model import FEATURES, PairModel, fit, new_version
+from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, fit, new_version
 from partner_sync.match.run import score_pairs
 
 TARGET_PRECISION = 0.985
@@ -79,17 +79,30 @@ def _oof(sets: Sequence[LabelledSet], folds: int, c: float) -> list[np.ndarray]:
     return out
 
 
-def choose_threshold(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray],
-                     target: float = TARGET_PRECISION) -> tuple[float, dict[str, float]]:
-    """Lowest probability at which assigned pairs are >= target precise (at that and every higher cut)."""
-    scores, hits = [], []
+def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: float = 1.0
+                 ) -> tuple[list[float], float, list[np.ndarray], list[np.ndarray], int]:
+    """Second stage on out-of-fold probabilities: P(assigned pair is right | logit, rival logits)."""
+    from sklearn.linear_model import LogisticRegression
+
+    zs, ys = [], []
     twins = 0
     for s, p in zip(sets, probs):
         chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
-        scores.append(p[chosen])
-        hits.append(s.y[chosen])
+        z = assignment_inputs(s.o_idx, s.a_idx, p, chosen)
+        zs.append(z[chosen])
+        ys.append(s.y[chosen])
         twins += int(s.y.sum())
-    score, hit = np.concatenate(scores), np.concatenate(hits)
+    z, y = np.vstack(zs), np.concatenate(ys)
+    lr = LogisticRegression(C=c, max_iter=5000).fit(z, y)
+    coef, intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+    q = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
+    return coef, intercept, [q], [y], twins
+
+
+def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
+                     target: float = TARGET_PRECISION) -> tuple[float, dict[str, float]]:
+    """Lowest probability at which assigned pairs are >= target precise (at that and every higher cut)."""
+    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
     order = np.argsort(-score, kind="stable")
     score, hit = score[order], hit[order]
     precision = np.cumsum(hit) / np.arange(1, len(hit) + 1)
@@ -118,10 +131,12 @@ def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: s
     y = np.concatenate([s.y for s in sets])
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
     oof = _oof(sets, min(folds, n_groups), c)
-    threshold, held = choose_threshold(sets, oof)
+    a_coef, a_intercept, q, hits, twins = fit_assigned(sets, oof)
+    threshold, held = choose_threshold(q, hits, twins)
     mean, scale, coef, intercept = fit(x, y, c=c)
     return PairModel(version=version or new_version(), features=list(FEATURES), mean=mean, scale=scale, coef=coef,
                      intercept=intercept, auto_link_threshold=threshold, embedding_model=embedding_model,
+                     assigned_coef=a_coef, assigned_intercept=a_intercept,
                      trained_on={"sets": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())} for s in sets},
                                  "held_out_auto_link": {k: round(v, 4) for k, v in held.items()},
                                  "target_precision": TARGET_PRECISION, "C": c, **(extra or {})})
