@@ -144,3 +144,19 @@ def test_shipped_model_is_json_and_matches_the_features():
     assert model.predict(strong)[0] > 0.9 > 0.1 > model.predict(weak)[0]
     with pytest.raises(ValueError, match="refit"):
         PairModel.from_dict({**data, "features": data["features"][:-1]}).predict(strong)
+
+
+def test_rival_probabilities_after_the_assignment():
+    from partner_sync.match.model import assignment_inputs
+
+    # Odoo 0: A (0.9) and B (0.8); Odoo 1: B (0.3). Assigned: 0-A, 1-B.
+    o_idx, a_idx, p = np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([0.9, 0.8, 0.3])
+    z = assignment_inputs(o_idx, a_idx, p, np.array([True, False, True]))
+    logit = lambda q: np.log(q / (1 - q))  # noqa: E731
+    assert z[0] == pytest.approx([logit(0.9), logit(0.8), logit(1e-4)])  # rival on its Odoo side: B
+    assert z[2] == pytest.approx([logit(0.3), logit(1e-4), logit(0.8)])  # rival for B: Odoo 0's 0.8
+    # a strong rival lowers the probability that an assignment is right
+    model = PairModel.load()
+    lone, contested = model.predict_assigned(np.array([[logit(0.9), logit(1e-4), logit(1e-4)],
+                                                       [logit(0.9), logit(0.89), logit(1e-4)]]))
+    assert lone > contested

@@ -113,6 +113,17 @@ def _unspecific_domains(*sides: dict[str, dict[str, Any]]) -> set[str]:
     return {d for d, n in names.items() if len(n) > 3}
 
 
+def _unspecific_accounts(*sides: dict[str, dict[str, Any]]) -> set[str]:
+    """AWS accounts more than 3 differently named companies share (a partner's own payer): no evidence."""
+    names: dict[str, set[str]] = {}
+    for side in sides:
+        for r in side.values():
+            for key in ("account", "payer"):
+                if r.get(key):
+                    names.setdefault(r[key], set()).add(r["name_norm"])
+    return {a for a, n in names.items() if len(n) > 3}
+
+
 def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scored, dict, dict]:
     """Candidates, features and (when a model is given) probabilities of every pair, on one connection."""
     pool = max(settings.match_candidates, settings.match_top_k)
@@ -120,9 +131,13 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
     odoo = _side(conn, settings, "sides_odoo")
     ace = _side(conn, settings, "sides_ace")
     junk = _unspecific_domains(odoo, ace)
+    shared = _unspecific_accounts(odoo, ace)
     for side in (odoo, ace):
         for r in side.values():
             r["domains"] = {d for d in r["domains"] if F.registered(d) not in junk}
+            for key in ("account", "payer"):
+                if r.get(key) in shared:
+                    r[key] = None
     conn.execute(sql.SQL(load_sql(settings.include_dir, "search/match/candidates")).format(pool=sql.Literal(pool)))
     # exact ids: ACE's partner CRM id and the Odoo custom field, in their real forms
     extra = set()

@@ -37,6 +37,8 @@ UNION
 SELECT o.source_id::text, a.source_id
 FROM core.odoo_opportunities o
 JOIN core.ace_opportunities a ON a.aws_account IN (o.aws_account_id, o.aws_payer_account_id)
+WHERE a.aws_account IN (SELECT aws_account FROM core.ace_opportunities  -- a partner's shared payer: no evidence
+                        GROUP BY aws_account HAVING count(DISTINCT normalized_company_name) <= 3)
 UNION
 SELECT o.source_id::text, a.source_id
 FROM core.odoo_opportunities o
