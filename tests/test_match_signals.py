@@ -138,10 +138,13 @@ def test_shipped_model_is_json_and_matches_the_features():
     data = json.loads(DEFAULT_MODEL_PATH.read_text())
     model = PairModel.from_dict(data)
     assert model.features == list(FEATURES) and 0.5 < model.auto_link_threshold < 1
-    strong = design_matrix([("1", "A", _feat(exact_id=True, cosine_project=0.8, account="same"))])
-    weak = design_matrix([("1", "A", _feat(name_similarity=0.2, domain="different", cosine_project=0.1,
-                                            cosine_identity=0.2, close_days_apart=300, amount_log_ratio=2.5))])
-    assert model.predict(strong)[0] > 0.9 > 0.1 > model.predict(weak)[0]
+    # one Odoo opportunity, two candidates (as always: the search returns a pool): its twin and a stranger
+    x = design_matrix([("1", "A", _feat(exact_id=True, cosine_project=0.8, account="same")),
+                       ("1", "B", _feat(name_similarity=0.2, domain="different", cosine_project=0.1,
+                                        cosine_identity=0.2, close_days_apart=300, amount_log_ratio=2.5))])
+    strong, weak = model.predict(x)
+    assert strong > 0.9 > 0.1 > weak
+    strong = x[:1]
     with pytest.raises(ValueError, match="refit"):
         PairModel.from_dict({**data, "features": data["features"][:-1]}).predict(strong)
 
