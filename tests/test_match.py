@@ -264,7 +264,8 @@ def test_cli_match_matches_and_eval_match(matched, tmp_path):
     assert rec.startswith("rejected 2 <-> O1000002 by ana")
     ev = _cli("eval-match", env=env).stdout.strip().splitlines()
     assert ev[-1] == "precision@1=1.00 recall@1=1.00 recall@5=1.00 pairs=3"
-    assert any(line.startswith("best F1 threshold: score >= ") for line in ev)
+    assert any(line.startswith("auto-link (status linked): ") and "coverage=1.000 of 3 twins" in line for line in ev)
+    assert any(line.split()[:5] == ["probability", "pairs", "predicted", "observed", "gap"] for line in ev)
     other = tmp_path / "other.csv"
     other.write_text("odoo_source_id,ace_source_id\n1,O1000004\n")
     assert _cli("eval-match", "--truth", str(other), env=env).stdout.strip().splitlines()[-1] == \
