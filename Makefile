@@ -17,7 +17,7 @@ export PYTHONUNBUFFERED := 1
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
-	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server"
+	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server; embedding; matching at 100k x 80k"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
 	@echo "make airflow - local Airflow in the background (UI http://localhost:8080, login printed); stop: make airflow-down"
 	@echo "make airflow-down - stop the local Airflow (the database server keeps running: make db-down)"
@@ -73,6 +73,7 @@ chromium:
 bench: venv
 	$(BIN)/python bench/ingest.py
 	$(DEMO_ENV) $(BIN)/python bench/embed.py
+	$(DEMO_ENV) $(BIN)/python bench/match.py
 
 test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"

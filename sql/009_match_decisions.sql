@@ -54,3 +54,11 @@ CREATE TABLE IF NOT EXISTS search.match_models (
     model JSONB NOT NULL,
     trained_on JSONB NOT NULL DEFAULT '{}'::jsonb
 );
+
+-- AWS account ids: an 11-digit id is a 12-digit one whose leading zero a spreadsheet or CRM number field
+-- dropped (real partner data); it gets the zero back instead of being lost as evidence.
+CREATE OR REPLACE FUNCTION core.normalize_aws_account_id(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN v ~ '^[0-9]{12}$' THEN v WHEN v ~ '^[0-9]{11}$' THEN '0' || v END
+  FROM (SELECT regexp_replace(btrim(value), '[\s-]', '', 'g') AS v) x
+$$;
