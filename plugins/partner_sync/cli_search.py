@@ -1,4 +1,4 @@
-"""``partner_sync embed | match | search | matches | eval-match``: embeddings, matching and its quality.
+"""``partner_sync embed | match | search | matches | review | eval-match | seed-hard-match``: embeddings, matching and its quality.
 
 Registered into the main parser by ``cli.build_parser``; same conventions: results on stdout
 (tables via tabulate), logs on stderr.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -89,43 +90,113 @@ def _recreate(settings: Settings) -> None:
           f"{len(rebuilt)} HNSW indexes rebuilt", file=sys.stderr)
 
 
-# -- match / matches ------------------------------------------------------------------------------
+# -- match / matches / review --------------------------------------------------------------------
 def cmd_match(args: argparse.Namespace) -> int:
-    from partner_sync.match import run_match
+    from partner_sync.database import Database
+    from partner_sync.match import read_truth, run_match
 
     settings = _settings()
+    if args.train:
+        from partner_sync.match.train import labelled_pairs, store_model, train_model
+
+        with Database.from_settings(settings) as db:
+            labelled = labelled_pairs(settings, db, read_truth(Path(args.train)), name=Path(args.train).name,
+                                      partial=args.partial_truth)
+            model = train_model([labelled], embedding_model=settings.embedding_model)
+            store_model(db, model)
+        held = model.trained_on["held_out_auto_link"]
+        print(f"model {model.version} stored in search.match_models: {int(labelled.y.sum())} twins among "
+              f"{len(labelled.y)} labelled pairs; auto-link threshold {model.auto_link_threshold} (held-out "
+              f"precision {held['precision']:.3f}, coverage {held['coverage']:.3f}); the next `partner_sync match` "
+              "uses it")
+        return 0
     report = run_match(settings, top_k=args.top_k)
-    print(tabulate([[d.direction, d.queries, d.candidates, d.kept, d.written, d.removed, f"{d.seconds:.2f}"]
+    print(tabulate([[d.direction, d.queries, d.kept, d.written, d.removed, f"{d.seconds:.2f}"]
                     for d in report.directions],
-                   headers=["direction", "queries", "candidates", "kept (top-k)", "written", "removed", "seconds"],
+                   headers=["direction", "opportunities", "kept (top-k)", "written", "removed", "seconds"],
                    tablefmt="simple", intfmt=","))
+    print(f"model {report.model_version}: {report.pairs:,} candidate pairs; decisions "
+          + ", ".join(f"{k} {v:,}" for k, v in report.decisions.items())
+          + f"; {report.assignment.get('components', 0):,} components (largest {report.assignment.get('largest', 0)})")
     return 0
 
 
-SIGNAL_COLUMNS = [("cosine_identity", "cos id"), ("cosine_context", "cos ctx"), ("same_aws_account", "account"),
-                  ("same_domain", "domain"), ("company_name_similarity", "name sim"),
-                  ("close_date_days_apart", "close Δd"), ("created_days_apart", "created Δd"),
-                  ("amount_ratio", "amount ×")]
+SIGNAL_COLUMNS = [("cosine_identity", "cos id"), ("cosine_project", "cos proj"), ("exact_id", "id"),
+                  ("name_similarity", "name"), ("domain", "domain"), ("account", "account"),
+                  ("close_days_apart", "close Δd"), ("amount_read_as", "amount as"), ("ace_status", "ACE status")]
+
+
+def _candidate_table(candidates: list[dict[str, Any]]) -> str:
+    rows = [[c["rank"], c["ace_id"], " / ".join(x for x in (c["ace"].get("name"), c["ace"].get("company")) if x),
+             f"{c['probability']:.4f}", *[_fmt((c["evidence"] or {}).get(k)) for k, _ in SIGNAL_COLUMNS],
+             "; ".join((c["evidence"] or {}).get("disagreements", []))] for c in candidates]
+    return tabulate(rows, headers=["rank", "candidate", "name / company", "probability",
+                                   *[h for _, h in SIGNAL_COLUMNS], "disagreements"],
+                    tablefmt="simple", disable_numparse=True)
 
 
 def cmd_matches(args: argparse.Namespace) -> int:
     from partner_sync.database import Database
+    from partner_sync.match.decisions import match_for
     from partner_sync.sql_files import load_sql
 
     settings = _settings()
-    direction = "odoo_to_ace" if args.side == "odoo" else "ace_to_odoo"
     with Database.from_settings(settings) as db:
-        rows = db.execute_query(load_sql(settings.include_dir, "search/match/candidates_of"),
-                                {"direction": direction, "source_id": args.source_id})
-    if not rows:
-        print(f"no candidates for {args.side} {args.source_id} (run `partner_sync match` first)", file=sys.stderr)
+        if args.side == "ace":
+            rows = db.execute_query(load_sql(settings.include_dir, "search/match/candidates_of"),
+                                    {"direction": "ace_to_odoo", "source_id": args.source_id})
+            if not rows:
+                print(f"no candidates for ace {args.source_id} (run `partner_sync match` first)", file=sys.stderr)
+                return 1
+            print(f"ace {args.source_id}: {rows[0][0] or ''}")
+            print(tabulate([[rank, target, label, f"{score:.4f}",
+                             *[_fmt((signals or {}).get(k)) for k, _ in SIGNAL_COLUMNS]]
+                            for _, rank, target, label, score, signals in rows],
+                           headers=["rank", "candidate", "name / company", "probability",
+                                    *[h for _, h in SIGNAL_COLUMNS]], tablefmt="simple", disable_numparse=True))
+            return 0
+        m = match_for(db, args.source_id)
+    if m is None:
+        print(f"unknown Odoo opportunity {args.source_id}", file=sys.stderr)
         return 1
-    print(f"{args.side} {args.source_id}: {rows[0][0] or ''}")
-    table = [[rank, target, label, f"{score:.4f}",
-              *[_fmt((signals or {}).get(key)) for key, _ in SIGNAL_COLUMNS]]
-             for _, rank, target, label, score, signals in rows]
-    print(tabulate(table, headers=["rank", "candidate", "name / company", "score", *[h for _, h in SIGNAL_COLUMNS]],
-                   tablefmt="simple", disable_numparse=True))
+    if not m["candidates"]:
+        print(f"no candidates for odoo {args.source_id} (run `partner_sync match` first)", file=sys.stderr)
+        return 1
+    odoo = m["odoo"]
+    print(f"odoo {args.source_id}: {' / '.join(x for x in (odoo.get('name'), odoo.get('company')) if x)}")
+    prob = "-" if m["probability"] is None else f"{m['probability']:.4f}"
+    print(f"decision: {m['status']} -> {m['ace_id'] or '-'} (probability {prob}, model {m['model_version']})")
+    print(_candidate_table(m["candidates"]))
+    for d in m["decisions"]:
+        print(f"human: {d['decision']} {d['ace_id']} by {d['decided_by']} at {d['decided_at']}"
+              + (f" ({d['note']})" if d.get("note") else ""))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from partner_sync.database import Database
+    from partner_sync.match.decisions import decision_counts, record_decision, review_queue
+
+    settings = _settings()
+    with Database.from_settings(settings) as db:
+        if args.confirm or args.reject:
+            odoo_id, ace_id = args.confirm or args.reject
+            row = record_decision(db, odoo_id, ace_id, "confirm" if args.confirm else "reject",
+                                  args.by, note=args.note)
+            print(f"{row['decision']}ed {row['odoo_id']} <-> {row['ace_id']} by {row['decided_by']}; "
+                  "the next `partner_sync match` keeps it")
+            return 0
+        queue = review_queue(db, limit=args.limit)
+        counts = decision_counts(db)
+    print(tabulate([[q["odoo_id"], " / ".join(x for x in (q["odoo"].get("name"), q["odoo"].get("company")) if x),
+                     q["ace_id"], " / ".join(x for x in (q["ace"].get("name"), q["ace"].get("company")) if x),
+                     f"{q['probability']:.3f}", q["evidence"].get("ace_status") or "-",
+                     "; ".join(q["evidence"].get("disagreements", [])) or "-"] for q in queue],
+                   headers=["odoo", "odoo name / company", "ace", "ace name / company", "probability", "ACE status",
+                            "disagreements"], tablefmt="simple", disable_numparse=True))
+    print(", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if queue:
+        print("record: partner_sync review --confirm ODOO_ID ACE_ID --by NAME (or --reject)")
     return 0
 
 
@@ -158,23 +229,49 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval_match(args: argparse.Namespace) -> int:
     from partner_sync.database import Database
     from partner_sync.match import evaluate, load_ranked, read_truth
+    from partner_sync.match.evaluate import auto_link, calibration, load_decisions, per_tag, read_tags
 
     settings = _settings()
     truth_path = Path(args.truth) if args.truth else settings.home / "demo" / "ground_truth.csv"
     truth = read_truth(truth_path)
     with Database.from_settings(settings) as db:
         ranked = load_ranked(db, "odoo_to_ace")
+        decisions = load_decisions(db)
     if not ranked:
         print("search.similarity_cache has no Odoo->ACE candidates: run `partner_sync match` first", file=sys.stderr)
         return 1
     r = evaluate(truth, ranked, k=5)
     print(f"ground truth {truth_path}: {r.pairs} twin pairs; {r.queries} Odoo opportunities with candidates")
-    print(tabulate([["twins with a candidate", r.answered], ["rank-1 is the twin", r.hits_at_1],
-                    ["twin in the first 5", r.hits_at_5]], tablefmt="simple", intfmt=","))
-    if r.threshold is not None:
-        print(f"best F1 threshold: score >= {r.threshold:.4f} -> precision={r.threshold_precision:.2f} "
-              f"recall={r.threshold_recall:.2f} F1={r.threshold_f1:.2f} (rank-1 of every Odoo opportunity)")
+    tags = read_tags(truth_path)
+    if tags:
+        print(tabulate([[name, e.pairs, f"{e.precision_at_1:.3f}", f"{e.recall_at_5:.3f}"]
+                        for name, e in per_tag(truth, tags, ranked)],
+                       headers=["tag", "pairs", "precision@1", "recall@5"], tablefmt="simple", intfmt=","))
+    else:
+        print(tabulate([["twins with a candidate", r.answered], ["rank-1 is the twin", r.hits_at_1],
+                        ["twin in the first 5", r.hits_at_5]], tablefmt="simple", intfmt=","))
+    a = auto_link(truth, decisions)
+    print(f"auto-link (status linked): {a.linked} linked, precision={a.precision:.3f} coverage={a.coverage:.3f} "
+          f"of {a.pairs} twins; review {sum(d[1] == 'review' for d in decisions)}, "
+          f"unmatched {sum(d[1] == 'unmatched' for d in decisions)}")
+    scored = [(p, truth.get(o) == t) for o, cands in ranked.items() for t, p in cands]
+    print(tabulate([[f"{lo:.1f}-{hi:.1f}", n, f"{pred:.3f}", f"{obs:.3f}", f"{obs - pred:+.3f}"]
+                    for lo, hi, n, pred, obs in calibration(scored)],
+                   headers=["probability", "pairs", "predicted", "observed", "gap"], tablefmt="simple"))
     print(r.summary_line())
+    return 0
+
+
+def cmd_seed_hard_match(args: argparse.Namespace) -> int:
+    from partner_sync.database import Database
+    from partner_sync.demo.hard_match import build
+
+    settings = _settings()
+    truth = Path(args.truth) if args.truth else settings.home / "hard_match" / f"{args.split}_truth.csv"
+    with Database.from_settings(settings) as db:
+        bench = build(settings, db, args.split, args.customers, truth_path=truth)
+    print(f"hard benchmark ({args.split}, {args.customers} customers): {len(bench.odoo)} Odoo, {len(bench.ace)} ACE "
+          f"opportunities, {len(bench.truth)} twin pairs with tags in {truth}")
     return 0
 
 
@@ -195,11 +292,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "change embed_vector to vector(PARTNER_SYNC_EMBEDDING_DIM), re-embed everything")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("match", help="fill search.similarity_cache with Odoo<->ACE candidates",
-                       description="For each Odoo opportunity its top-k ACE candidates (and the reverse), scored "
-                                   "from both cosines and the evidence: AWS account, domain, company name, dates, "
-                                   "amounts. Idempotent: a rerun on unchanged data writes nothing.")
+    p = sub.add_parser("match", help="match Odoo and ACE opportunities: probabilities, assignment, decisions",
+                       description="For each Odoo opportunity its top-k ACE candidates (and the reverse) with the "
+                                   "probability that they are twins (learned model on both cosines, exact ids, ACE "
+                                   "status, names, domains, accounts, dates, amounts), a one-to-one assignment per "
+                                   "group of connected candidates, and a decision (linked / review / unmatched) in "
+                                   "search.match_decisions. Human decisions (`partner_sync review`) are kept as "
+                                   "hard constraints. Idempotent: a rerun on unchanged data writes nothing.")
     p.add_argument("--top-k", type=int, help="candidates kept per opportunity (default PARTNER_SYNC_MATCH_TOP_K, 5)")
+    p.add_argument("--train", metavar="TRUTH.csv",
+                   help="instead of matching: fit a new model on this warehouse's candidates labelled by the CSV "
+                        "(odoo_source_id,ace_source_id[,tags]) and your review decisions; stored versioned in "
+                        "search.match_models and used from then on")
+    p.add_argument("--partial-truth", action="store_true",
+                   help="with --train: the CSV lists only some twins (label only pairs touching its ids)")
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("search", help="semantic search: free text -> ranked opportunities / accounts",
@@ -210,12 +316,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("matches", help="one opportunity's match candidates with their evidence",
-                       description="Show the cached candidates of one Odoo opportunity (or, with --side ace, one "
-                                   "ACE opportunity) and the signals behind each score.")
+    p = sub.add_parser("matches", help="one opportunity's decision and candidates with their evidence",
+                       description="Show the decision (linked / review / unmatched) of one Odoo opportunity, its "
+                                   "ranked candidates (rank 1 = the assignment) with the evidence and disagreements "
+                                   "behind each probability, and the human decisions on it (--side ace: one ACE "
+                                   "opportunity's Odoo candidates).")
     p.add_argument("source_id", help="Odoo crm_lead id (or ACE opportunity id with --side ace)")
     p.add_argument("--side", choices=["odoo", "ace"], default="odoo", help="which side the id is from (default odoo)")
     p.set_defaults(func=cmd_matches)
+
+    p = sub.add_parser("review", help="pairs to review (most uncertain first); record --confirm / --reject",
+                       description="Without options: the pairs the matcher left for review, most uncertain first, "
+                                   "with their disagreements. --confirm/--reject ODOO_ID ACE_ID records a human "
+                                   "decision, stored apart from the matcher's output: never overwritten by a "
+                                   "rerun, a hard constraint of the next assignment and a training label.")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--confirm", nargs=2, metavar=("ODOO_ID", "ACE_ID"), help="these two are twins")
+    group.add_argument("--reject", nargs=2, metavar=("ODOO_ID", "ACE_ID"), help="these two are not twins")
+    p.add_argument("--by", default=os.environ.get("USER") or "cli", help="who decides (default: $USER)")
+    p.add_argument("--note", help="why (kept with the decision)")
+    p.add_argument("--limit", type=int, default=50, help="pairs listed (default 50)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("seed-hard-match", help="load the hard matching benchmark into an empty warehouse",
+                       description="Odoo and ACE opportunities written from real partner data's messiness "
+                                   "(docs: README, 'Matching'), straight into core, embedded; writes the truth "
+                                   "CSV with a difficulty tag per pair. Splits: train / eval / test (own seeds, "
+                                   "disjoint customers).")
+    p.add_argument("--split", choices=["train", "eval", "test"], default="eval")
+    p.add_argument("--customers", type=int, default=150)
+    p.add_argument("--truth", help="where to write the truth CSV (default $PARTNER_SYNC_HOME/hard_match/SPLIT_truth.csv)")
+    p.set_defaults(func=cmd_seed_hard_match)
 
     p = sub.add_parser("eval-match", help="precision@1, recall@1, recall@5 and best threshold vs a ground truth",
                        description="Compare search.similarity_cache (Odoo->ACE) with a ground-truth CSV of twin "

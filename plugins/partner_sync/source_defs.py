@@ -63,10 +63,12 @@ class SourceDef:
     description: str = ""
     schedule: str | None = None
     pool: str | None = None
+    deadline: str | None = None  # HH:MM UTC by which the daily run must have finished (freshness.py; 06:00)
     path: Path | None = field(default=None, compare=False)
     secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
     source_schema: str = "public"
     transforms: tuple[TransformDef, ...] = ()
+    ace_id_field: str | None = None  # odoo: the crm_lead column some partners keep the ACE id in (x_studio_...)
     # API extract modes (database is the default; see docs/api_sources.md)
     mode: str = "database"
     api_connection_id: str | None = None  # odoo_api / aws_partner_central unless set
@@ -162,14 +164,27 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
         except SourceDefinitionError as exc:
             problems.append(str(exc))
     api = _api_options(data, where, problems)
+    deadline = data.get("deadline")
+    if deadline is not None:
+        from partner_sync.freshness import DeadlineError, parse_clock
+
+        try:
+            deadline = parse_clock(deadline, f"{where}: deadline").strftime("%H:%M")
+        except DeadlineError as exc:
+            problems.append(str(exc))
+    ace_field = data.get("ace_id_field")
+    if ace_field is not None and (not isinstance(ace_field, str) or not _IDENT.match(ace_field)):
+        problems.append(f"{where}: 'ace_id_field' must name a column (e.g. x_studio_ace_opportunity_id), "
+                        f"got {ace_field!r}")
     if problems:
         raise SourceDefinitionError("\n".join(problems))
     return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
-                     schedule=data.get("schedule"), pool=data.get("pool"), path=path,
+                     schedule=data.get("schedule"), pool=data.get("pool"), deadline=deadline, path=path,
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
                      or ("password", "token", "secret", "api_key"),
                      source_schema=str(data.get("source_schema", "public")),
-                     transforms=_transforms(data.get("transforms"), where), **api)
+                     transforms=_transforms(data.get("transforms"), where),
+                     ace_id_field=data.get("ace_id_field") or None, **api)
 
 
 def _api_options(data: dict, where: str, problems: list[str]) -> dict:

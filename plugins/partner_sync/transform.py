@@ -106,7 +106,8 @@ def _missing_raw_tables(conn: psycopg.Connection, template: str) -> list[str]:
 
 def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef, *, job_id: uuid.UUID,
                      full: bool = False, lang: str = "en_US", overlap: timedelta = timedelta(minutes=5),
-                     texts: tuple[str, str | None] | None = None) -> TargetResult:
+                     texts: tuple[str, str | None] | None = None,
+                     extra_params: dict[str, Any] | None = None) -> TargetResult:
     """Derive one core target in one transaction.
 
     ``texts`` (main, delete) are the template texts when the caller already rendered them (Airflow's
@@ -114,6 +115,10 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
     """
     main, delete = texts or _texts(include_dir, tdef)
     rules = rules_for(include_dir, tdef, (main, delete))
+    if extra_params and any(v is not None for v in extra_params.values()):
+        # configuration the template reads (odoo.yml ace_id_field): another value must rebuild the target
+        rules["sha256"] = hashlib.sha256((rules["sha256"] + json.dumps(extra_params, sort_keys=True)).encode()
+                                         ).hexdigest()
     result = TargetResult(tdef.target, tdef.template)
     started = time.monotonic()
     with connect(conn_spec) as conn:
@@ -122,7 +127,8 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
             since, result.mode = EPOCH, ("full" if full else "rebuild" if state else "first")
         else:
             since = state[1] - overlap
-        params = {"since": since, "lang": lang, "only_ids": None, "rules": json.dumps(rules)}
+        params = {"since": since, "lang": lang, "only_ids": None, "rules": json.dumps(rules), "ace_id_field": None,
+                  **(extra_params or {})}
         missing = _missing_raw_tables(conn, main)
         if missing:
             # a first sync limited to some tables: this target waits until its inputs have been loaded
@@ -167,7 +173,8 @@ def transform_source(settings: Settings, source: SourceDef, *, job_id: uuid.UUID
     return [transform_target(settings.conn("warehouse_db"), settings.include_dir, tdef, job_id=job_id, full=full,
                              lang=settings.language, overlap=timedelta(minutes=settings.cursor_overlap_minutes),
                              texts=(rendered[tdef.template], rendered.get(f"{tdef.template}_delete"))
-                             if tdef.template in rendered else None)
+                             if tdef.template in rendered else None,
+                             extra_params={"ace_id_field": source.ace_id_field})
             for tdef in source.mode_transforms]
 
 

@@ -45,7 +45,11 @@ WITH eu AS (
                'Stage: ' || o.stage,
                'Description: ' || NULLIF(left(btrim(o.project_description), 1000), '')
            ) AS combined_text,
-           o.stage
+           o.stage,
+           NULLIF(btrim(o.partner_crm_unique_identifier), '') AS partner_crm_unique_identifier,
+           NULLIF(left(btrim(o.project_description), 4000), '') AS project_description,
+           NULLIF(replace(btrim(o.aws_products), ';', ', '), '') AS aws_products,
+           o.country
     FROM raw.apn_opportunity o
     LEFT JOIN eu ON eu.opportunity_id = o.id
     LEFT JOIN raw.apn_users usr ON lower(usr.email) = lower(o.opportunity_owner_email) AND usr._deleted_at IS NULL
@@ -60,14 +64,15 @@ WITH eu AS (
         use_case, industry, partner_sales_rep_name, partner_sales_rep_email, aws_sales_rep_name,
         aws_sales_rep_email, psm_name, psm_email, status, aws_status, partner_acceptance_status, close_date,
         aws_create_date, aws_last_modified_date, domain, normalized_domain, normalized_company_name,
-        combined_text, stage)
+        combined_text, stage, partner_crm_unique_identifier, project_description, aws_products, country)
     SELECT * FROM rows
     ON CONFLICT (source_id) DO UPDATE SET
         (name, account_name, customer_email, customer_name, aws_account, aws_account_name, project_budget,
          opportunity_type, opportunity_ownership, delivery_model, use_case, industry, partner_sales_rep_name,
          partner_sales_rep_email, aws_sales_rep_name, aws_sales_rep_email, psm_name, psm_email, status, aws_status,
          partner_acceptance_status, close_date, aws_create_date, aws_last_modified_date, domain, normalized_domain,
-         normalized_company_name, combined_text, stage, updated_at)
+         normalized_company_name, combined_text, stage, partner_crm_unique_identifier, project_description,
+         aws_products, country, updated_at)
       = (EXCLUDED.name, EXCLUDED.account_name, EXCLUDED.customer_email, EXCLUDED.customer_name, EXCLUDED.aws_account,
          EXCLUDED.aws_account_name, EXCLUDED.project_budget, EXCLUDED.opportunity_type,
          EXCLUDED.opportunity_ownership, EXCLUDED.delivery_model, EXCLUDED.use_case, EXCLUDED.industry,
@@ -75,13 +80,16 @@ WITH eu AS (
          EXCLUDED.aws_sales_rep_email, EXCLUDED.psm_name, EXCLUDED.psm_email, EXCLUDED.status, EXCLUDED.aws_status,
          EXCLUDED.partner_acceptance_status, EXCLUDED.close_date, EXCLUDED.aws_create_date,
          EXCLUDED.aws_last_modified_date, EXCLUDED.domain, EXCLUDED.normalized_domain,
-         EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage, CURRENT_TIMESTAMP)
+         EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage,
+         EXCLUDED.partner_crm_unique_identifier, EXCLUDED.project_description, EXCLUDED.aws_products,
+         EXCLUDED.country, CURRENT_TIMESTAMP)
     WHERE ROW(t.name, t.account_name, t.customer_email, t.customer_name, t.aws_account, t.aws_account_name,
               t.project_budget, t.opportunity_type, t.opportunity_ownership, t.delivery_model, t.use_case, t.industry,
               t.partner_sales_rep_name, t.partner_sales_rep_email, t.aws_sales_rep_name, t.aws_sales_rep_email,
               t.psm_name, t.psm_email, t.status, t.aws_status, t.partner_acceptance_status, t.close_date,
               t.aws_create_date, t.aws_last_modified_date, t.domain, t.normalized_domain, t.normalized_company_name,
-              t.combined_text, t.stage)
+              t.combined_text, t.stage, t.partner_crm_unique_identifier, t.project_description, t.aws_products,
+              t.country)
           IS DISTINCT FROM
           ROW(EXCLUDED.name, EXCLUDED.account_name, EXCLUDED.customer_email, EXCLUDED.customer_name,
               EXCLUDED.aws_account, EXCLUDED.aws_account_name, EXCLUDED.project_budget, EXCLUDED.opportunity_type,
@@ -90,7 +98,9 @@ WITH eu AS (
               EXCLUDED.aws_sales_rep_email, EXCLUDED.psm_name, EXCLUDED.psm_email, EXCLUDED.status,
               EXCLUDED.aws_status, EXCLUDED.partner_acceptance_status, EXCLUDED.close_date, EXCLUDED.aws_create_date,
               EXCLUDED.aws_last_modified_date, EXCLUDED.domain, EXCLUDED.normalized_domain,
-              EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage)
+              EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage,
+              EXCLUDED.partner_crm_unique_identifier, EXCLUDED.project_description, EXCLUDED.aws_products,
+              EXCLUDED.country)
     RETURNING t.opportunity_id, t.source_id, (xmax = 0) AS inserted
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

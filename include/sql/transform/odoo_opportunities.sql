@@ -1,7 +1,7 @@
 -- core.odoo_opportunities from raw Odoo crm_lead (leads and opportunities), every foreign key resolved to names:
 -- partner (the commercial company when the lead points at a contact), owner (res_users -> its partner),
 -- team and stage (JSONB translations in %(lang)s), country/state, AWS account and its payer.
--- Params: since, lang, only_ids (text[] or NULL), rules (lineage JSON).
+-- Params: since, lang, only_ids (text[] or NULL), rules (lineage JSON), ace_id_field (column name or NULL).
 WITH rows AS (
     SELECT l.id AS source_id,
            COALESCE(NULLIF(btrim(l.name), ''), NULLIF(btrim(l.partner_name), ''), 'Lead ' || l.id) AS name,
@@ -43,7 +43,11 @@ WITH rows AS (
                'Origination: ' || l.c_origination,
                'Description: ' || NULLIF(left(btrim(regexp_replace(l.description, '<[^>]*>', ' ', 'g')), 1000), '')
            ) AS combined_text,
-           l.type AS lead_type, l.active
+           l.type AS lead_type, l.active,
+           NULLIF(left(btrim(regexp_replace(regexp_replace(l.description, '<[^>]*>', ' ', 'g'), '\s+', ' ', 'g')),
+                       4000), '') AS description,
+           -- the ACE id some partners keep in a custom field (odoo.yml ace_id_field; NULL when none)
+           NULLIF(btrim(to_jsonb(l) ->> %(ace_id_field)s::text), '') AS ace_opportunity_ref
     FROM raw.odoo_crm_lead l
     LEFT JOIN raw.odoo_res_partner p ON p.id = l.partner_id AND p._deleted_at IS NULL
     LEFT JOIN raw.odoo_res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id) AND cp._deleted_at IS NULL
@@ -68,7 +72,7 @@ WITH rows AS (
         stage_sequence, aws_account_id, aws_account_name, aws_account_alias, aws_payer_account_id,
         aws_payer_account_name, probability, expected_revenue, origination, c_aws_am_name, c_aws_psm_name,
         create_date, close_date, date_deadline, domain, normalized_domain, normalized_company_name,
-        combined_text, lead_type, active)
+        combined_text, lead_type, active, description, ace_opportunity_ref)
     SELECT * FROM rows
     ON CONFLICT (source_id) DO UPDATE SET
         (name, partner_id, partner_name, partner_email, partner_phone, partner_website, partner_street,
@@ -76,7 +80,8 @@ WITH rows AS (
          team_id, team_name, stage_id, stage_name, stage_sequence, aws_account_id, aws_account_name,
          aws_account_alias, aws_payer_account_id, aws_payer_account_name, probability, expected_revenue,
          origination, c_aws_am_name, c_aws_psm_name, create_date, close_date, date_deadline, domain,
-         normalized_domain, normalized_company_name, combined_text, lead_type, active, updated_at)
+         normalized_domain, normalized_company_name, combined_text, lead_type, active, description,
+         ace_opportunity_ref, updated_at)
       = (EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email, EXCLUDED.partner_phone,
          EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city, EXCLUDED.partner_state,
          EXCLUDED.partner_country, EXCLUDED.partner_is_company, EXCLUDED.user_id, EXCLUDED.user_name,
@@ -86,14 +91,16 @@ WITH rows AS (
          EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name, EXCLUDED.c_aws_psm_name,
          EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline, EXCLUDED.domain,
          EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name, EXCLUDED.combined_text,
-         EXCLUDED.lead_type, EXCLUDED.active, CURRENT_TIMESTAMP)
+         EXCLUDED.lead_type, EXCLUDED.active, EXCLUDED.description, EXCLUDED.ace_opportunity_ref,
+         CURRENT_TIMESTAMP)
     WHERE ROW(t.name, t.partner_id, t.partner_name, t.partner_email, t.partner_phone, t.partner_website,
               t.partner_street, t.partner_city, t.partner_state, t.partner_country, t.partner_is_company, t.user_id,
               t.user_name, t.user_email, t.team_id, t.team_name, t.stage_id, t.stage_name, t.stage_sequence,
               t.aws_account_id, t.aws_account_name, t.aws_account_alias, t.aws_payer_account_id,
               t.aws_payer_account_name, t.probability, t.expected_revenue, t.origination, t.c_aws_am_name,
               t.c_aws_psm_name, t.create_date, t.close_date, t.date_deadline, t.domain, t.normalized_domain,
-              t.normalized_company_name, t.combined_text, t.lead_type, t.active)
+              t.normalized_company_name, t.combined_text, t.lead_type, t.active, t.description,
+              t.ace_opportunity_ref)
           IS DISTINCT FROM
           ROW(EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email,
               EXCLUDED.partner_phone, EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city,
@@ -104,7 +111,8 @@ WITH rows AS (
               EXCLUDED.probability, EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name,
               EXCLUDED.c_aws_psm_name, EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline,
               EXCLUDED.domain, EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name,
-              EXCLUDED.combined_text, EXCLUDED.lead_type, EXCLUDED.active)
+              EXCLUDED.combined_text, EXCLUDED.lead_type, EXCLUDED.active, EXCLUDED.description,
+              EXCLUDED.ace_opportunity_ref)
     RETURNING t.opportunity_id, t.source_id, (xmax = 0) AS inserted
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

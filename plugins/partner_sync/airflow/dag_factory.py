@@ -229,6 +229,7 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         max_active_runs=1,
         default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks},
         tags=["partner_sync", source.name],
+        deadline=_deadline_alerts(source, schedule, settings),
         template_searchpath=[str(settings.include_dir / "sql")],
         params={
             "full_refresh": Param(False, type="boolean", title="Full refresh",
@@ -256,6 +257,12 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
             _stage_callable(source, "validate"))()
         chain(raw_load, transform, validate, _embed_task(source, settings, callbacks))
     return dag
+
+
+def _deadline_alerts(source: SourceDef, schedule: str, settings: Settings) -> list:
+    from partner_sync.airflow.deadlines import deadline_alerts
+
+    return deadline_alerts(source, schedule, settings)
 
 
 def _failure_callbacks(settings: Settings) -> list:

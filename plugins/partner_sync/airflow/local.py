@@ -203,7 +203,8 @@ def airflow_env(settings: Settings, *, home: Path | None = None, port: int = DEF
         "AIRFLOW__CORE__PARALLELISM": base_env.get("AIRFLOW__CORE__PARALLELISM") or "8",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.project_dir / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
+        # the project's plugins/: partner_sync_plugin.py (UI pages + service API); .airflowignore skips the engine
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(settings.project_dir / "plugins"),
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__CORE__FERNET_KEY": keys["fernet_key"],
         "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,

@@ -1,7 +1,8 @@
 """Which core tables are embedded, by which source's run, and where their texts are defined.
 
-Each entity has two texts (seed: ``embedding_type``): ``identity`` (name, company, normalized domain, AWS
-account) and ``context`` (``combined_text``), written as SQL in ``include/sql/search/texts/<table>.sql``
+Each entity has two texts (seed: ``embedding_type``): ``identity`` (who the customer is: company, domain,
+country) and ``context`` (for opportunities the project: title, description, use case, products; never stage
+or owner, so a stage change does not re-embed), written as SQL in ``include/sql/search/texts/<table>.sql``
 so the text is built where the data is and hashed there too.
 
 The odoo run embeds Odoo opportunities and AWS accounts (both come from Odoo); the apn run embeds ACE

@@ -1,7 +1,7 @@
-"""Odoo <-> ACE matching: candidates with their evidence in search.similarity_cache, and its evaluation."""
+"""Odoo <-> ACE matching: candidates, calibrated probabilities, one-to-one assignment, decisions, evaluation."""
 
 from partner_sync.match.evaluate import EvalResult, TruthFileError, evaluate, load_ranked, read_truth
-from partner_sync.match.run import DIRECTIONS, MatchReport, Weights, run_match
+from partner_sync.match.run import DIRECTIONS, MatchReport, run_match
 
-__all__ = ["DIRECTIONS", "EvalResult", "MatchReport", "TruthFileError", "Weights", "evaluate", "load_ranked",
-           "read_truth", "run_match"]
+__all__ = ["DIRECTIONS", "EvalResult", "MatchReport", "TruthFileError", "evaluate", "load_ranked", "read_truth",
+           "run_match"]

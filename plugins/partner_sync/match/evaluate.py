@@ -35,12 +35,13 @@ def read_truth(path: Path) -> dict[str, str]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
-        if header != TRUTH_HEADER:
-            raise TruthFileError(f"{path}: header must be {','.join(TRUTH_HEADER)}, found {','.join(header)!r}")
+        if header[:2] != TRUTH_HEADER or header[2:] not in ([], ["tags"]):
+            raise TruthFileError(f"{path}: header must be {','.join(TRUTH_HEADER)} (optionally ,tags), "
+                                 f"found {','.join(header)!r}")
         for line, row in enumerate(reader, start=2):
             if not row or not "".join(row).strip():
                 continue
-            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            if len(row) != len(header) or not row[0].strip() or not row[1].strip():
                 raise TruthFileError(f"{path}:{line}: expected odoo_source_id,ace_source_id, got {row!r}")
             odoo, ace = row[0].strip(), row[1].strip()
             if odoo in truth or ace in seen_ace:
@@ -48,6 +49,66 @@ def read_truth(path: Path) -> dict[str, str]:
             truth[odoo] = ace
             seen_ace.add(ace)
     return truth
+
+
+def read_tags(path: Path) -> dict[str, list[str]]:
+    """Odoo source id -> the difficulty tags of its pair (the hard benchmark's third column; empty without)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or len(rows[0]) < 3:
+        return {}
+    return {r[0].strip(): [t for t in r[2].split(";") if t] for r in rows[1:] if len(r) >= 3}
+
+
+def per_tag(truth: Mapping[str, str], tags: Mapping[str, Sequence[str]],
+            ranked: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str, "EvalResult"]]:
+    """The metrics on every tag's pairs (a pair counts under each of its tags), 'all' first."""
+    names = sorted({t for ts in tags.values() for t in ts})
+    out = [("all", evaluate(truth, ranked))]
+    for name in names:
+        sub = {o: a for o, a in truth.items() if name in tags.get(o, ())}
+        out.append((name, evaluate(sub, {o: ranked[o] for o in sub if o in ranked})))
+    return out
+
+
+@dataclass(frozen=True)
+class AutoLink:
+    threshold: float | None
+    linked: int
+    correct: int
+    pairs: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.linked if self.linked else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.correct / self.pairs if self.pairs else 0.0
+
+
+def auto_link(truth: Mapping[str, str], decisions: Sequence[tuple[str, str, str | None]],
+              threshold: float | None = None) -> AutoLink:
+    """Precision of the 'linked' decisions against the truth and the share of twins they cover."""
+    linked = [(o, a) for o, status, a in decisions if status == "linked"]
+    correct = sum(truth.get(o) == a for o, a in linked)
+    return AutoLink(threshold, len(linked), correct, len(truth))
+
+
+def calibration(scored: Sequence[tuple[float, bool]], bins: int = 10) -> list[tuple[float, float, int, float, float]]:
+    """(low, high, pairs, mean predicted, observed twin rate) per probability bin."""
+    out = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [(p, y) for p, y in scored if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if inside:
+            out.append((low, high, len(inside), sum(p for p, _ in inside) / len(inside),
+                        sum(y for _, y in inside) / len(inside)))
+    return out
+
+
+def load_decisions(db: Database) -> list[tuple[str, str, str | None]]:
+    return [(o, s, a) for o, s, a in db.execute_query("SELECT odoo_id, status, ace_id FROM search.match_decisions")]
 
 
 @dataclass(frozen=True)

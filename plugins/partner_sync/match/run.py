@@ -1,10 +1,13 @@
-"""Fill search.similarity_cache: per Odoo opportunity its top-k ACE candidates, and the reverse.
+"""Odoo <-> ACE matching: candidates, calibrated pair probabilities, one-to-one assignment, decisions.
 
-Candidates come from the HNSW indexes (nearest identities and nearest contexts) and from exact
-evidence (same AWS account, same domain); each is scored by a weighted mean of both cosines and the
-deterministic signals, and keeps those signals as JSON so a reviewer sees why it ranks where it does.
-Everything runs set-based in the warehouse, one transaction per direction; a rerun on unchanged data
-writes nothing.
+1. Candidates come from the warehouse (HNSW neighbours by identity and by project, both directions; shared
+   AWS account or domain) plus exact ids (ACE partner_crm_unique_identifier, the Odoo ace_id_field).
+2. Each pair gets features (``features.py``) and a probability from the pair model (``model.py``).
+3. Each connected component of the candidate graph is assigned one-to-one (``assign.py``) with human
+   decisions as hard constraints.
+4. Per Odoo opportunity the top-k candidates (rank 1 = the assignment) go to search.similarity_cache, the
+   reverse direction too, and its decision (linked / review / unmatched) to search.match_decisions.
+Everything is written in one transaction; a rerun on unchanged data writes nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
+import numpy as np
 from psycopg import sql
 
 from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.logs import kv
+from partner_sync.match import features as F
+from partner_sync.match.assign import AssignmentStats, assign
+from partner_sync.match.decisions import Decision, store_decisions
+from partner_sync.match.model import PairModel, assignment_inputs, design_matrix
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -26,46 +34,6 @@ log = logging.getLogger(__name__)
 # direction -> (query table, target table)
 DIRECTIONS = {"odoo_to_ace": ("odoo_opportunities", "ace_opportunities"),
               "ace_to_odoo": ("ace_opportunities", "odoo_opportunities")}
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How much each signal counts; the score is their weighted mean (1.0 = every signal at its best).
-
-    Tuned on the demo sources (scale 2,000, seed 42, all-MiniLM-L6-v2): the context cosine carries most of
-    the weight because it is what tells two projects of one customer apart; account, domain and name pin
-    the customer; dates and amounts only break ties. Without them precision@1 is 0.88, with them 0.94
-    (README, "Semantic search and matching").
-    """
-
-    identity: float = 0.3  # cosine of the identity texts (name, company, domain, account)
-    context: float = 1.5  # cosine of the context texts (combined_text)
-    account: float = 0.1  # same 12-digit AWS account id
-    domain: float = 0.1  # same normalized customer domain
-    name: float = 0.1  # pg_trgm similarity of the normalized company names
-    close: float = 0.05  # target close dates near each other: exp(-days / close_scale_days)
-    created: float = 0.05  # created near the same day: exp(-days / created_scale_days)
-    amount: float = 0.05  # monthly amounts agree: exp(-|ln ratio| / amount_scale)
-    close_scale_days: float = 60.0
-    created_scale_days: float = 30.0
-    amount_scale: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.total <= 0:
-            raise ValueError("match weights must add up to more than 0")
-
-    @property
-    def total(self) -> float:
-        return (self.identity + self.context + self.account + self.domain + self.name + self.close
-                + self.created + self.amount)
-
-    def literals(self) -> dict[str, sql.Composable]:
-        """The placeholders of include/sql/search/match/score.sql."""
-        values = {"w_identity": self.identity, "w_context": self.context, "w_account": self.account,
-                  "w_domain": self.domain, "w_name": self.name, "w_close": self.close, "w_created": self.created,
-                  "w_amount": self.amount, "w_total": self.total, "close_scale_days": self.close_scale_days,
-                  "created_scale_days": self.created_scale_days, "amount_scale": self.amount_scale}
-        return {k: sql.Literal(float(v)) for k, v in values.items()}
 
 
 @dataclass
@@ -82,49 +50,328 @@ class DirectionReport:
 @dataclass
 class MatchReport:
     directions: list[DirectionReport] = field(default_factory=list)
+    model_version: str = ""
+    pairs: int = 0
+    decisions: dict[str, int] = field(default_factory=dict)
+    assignment: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {d.direction: asdict(d) for d in self.directions}
+        return {"directions": {d.direction: asdict(d) for d in self.directions}, "model": self.model_version,
+                "pairs": self.pairs, "decisions": self.decisions, "assignment": self.assignment,
+                "seconds": self.seconds}
 
 
-def _sql(settings: Settings, name: str, **parts: Any) -> sql.Composed:
-    return sql.SQL(load_sql(settings.include_dir, f"search/match/{name}")).format(**parts)
+@dataclass
+class Scored:
+    """Every candidate pair of a run with its features and probability (also the training set's rows)."""
+
+    odoo_ids: list[str]
+    ace_ids: list[str]
+    o_idx: np.ndarray
+    a_idx: np.ndarray
+    features: list[dict[str, Any]]
+    x: np.ndarray
+    emb: list[tuple[Any, Any]]  # identity embedding ids (odoo, ace) per pair
+    p: np.ndarray | None = None
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        for i, j in zip(self.o_idx, self.a_idx):
+            yield self.odoo_ids[i], self.ace_ids[j]
 
 
-def match_direction(settings: Settings, db: Database, direction: str, *, top_k: int | None = None,
-                    weights: Weights = Weights()) -> DirectionReport:
-    """One direction in one transaction: candidates, scores, top-k, then the cache brought in line."""
-    q_table, t_table = DIRECTIONS[direction]
-    top_k = top_k or settings.match_top_k
-    pool = max(settings.match_candidates, top_k)
-    report = DirectionReport(direction)
-    started = time.monotonic()
-    names = {"q_table": sql.Literal(q_table), "t_table": sql.Literal(t_table)}
-    with db.get_connection() as conn, conn.transaction():
-        # ef_search bounds how many rows an HNSW scan returns: never fewer than the pool asked for
-        conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
-            sql.Literal(max(settings.hnsw_ef_search, pool))))
-        conn.execute(_sql(settings, "prepare",
-                          q_features=sql.SQL(load_sql(settings.include_dir, f"search/match/features_{q_table}")),
-                          t_features=sql.SQL(load_sql(settings.include_dir, f"search/match/features_{t_table}"))))
-        report.candidates = conn.execute(_sql(settings, "candidates", pool=sql.Literal(pool), **names)).rowcount
-        conn.execute("ANALYZE match_candidates")
-        report.kept = conn.execute(_sql(settings, "score", top_k=sql.Literal(top_k), **names,
-                                        **weights.literals())).rowcount
-        report.queries = conn.execute("SELECT count(DISTINCT q_id) FROM match_result").fetchone()[0]
-        params = {"direction": direction, "q_table": q_table, "t_table": t_table,
-                  "model": settings.embedding_model}
-        report.written = conn.execute(load_sql(settings.include_dir, "search/match/store"), params).rowcount
-        report.removed = conn.execute(load_sql(settings.include_dir, "search/match/prune"), params).rowcount
-    report.seconds = round(time.monotonic() - started, 3)
-    log.info(kv("match.direction", **asdict(report)))
-    return report
+def active_model(db: Database) -> PairModel:
+    """The newest model stored by ``match --train``, else the shipped default."""
+    row = db.execute_query("SELECT model FROM search.match_models ORDER BY created_at DESC, version DESC LIMIT 1")
+    return PairModel.from_dict(row[0][0]) if row else PairModel.load()
+
+
+def _side(conn, settings: Settings, name: str) -> dict[str, dict[str, Any]]:
+    cur = conn.execute(load_sql(settings.include_dir, f"search/match/{name}"))
+    cols = [d.name for d in cur.description]
+    out = {}
+    for row in cur:
+        r = dict(zip(cols, row))
+        r["name_norm"] = F.normalize_name(r["company"])
+        r["domains"] = {d for d in (F.domain_of(r["normalized_domain"]), F.domain_of(r["website"]),
+                                    F.domain_of(r["email"])) if d}
+        r["account"] = F.normalize_account(r["account"])
+        if "payer" in r:
+            r["payer"] = F.normalize_account(r["payer"])
+        r["amount"] = float(r["amount"]) if r["amount"] is not None else None
+        out[r["id"]] = r
+    return out
+
+
+def _unspecific_domains(*sides: dict[str, dict[str, Any]]) -> set[str]:
+    """Registrable domains more than 3 differently named companies share (test.com, a reseller's): no evidence."""
+    names: dict[str, set[str]] = {}
+    for side in sides:
+        for r in side.values():
+            for d in r["domains"]:
+                names.setdefault(F.registered(d), set()).add(r["name_norm"])
+    return {d for d, n in names.items() if len(n) > 3}
+
+
+def _unspecific_accounts(*sides: dict[str, dict[str, Any]]) -> set[str]:
+    """AWS accounts more than 3 differently named companies share (a partner's own payer): no evidence."""
+    names: dict[str, set[str]] = {}
+    for side in sides:
+        for r in side.values():
+            for key in ("account", "payer"):
+                if r.get(key):
+                    names.setdefault(r[key], set()).add(r["name_norm"])
+    return {a for a, n in names.items() if len(n) > 3}
+
+
+def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scored, dict, dict]:
+    """Candidates, features and (when a model is given) probabilities of every pair, on one connection."""
+    pool = max(settings.match_candidates, settings.match_top_k)
+    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(settings.hnsw_ef_search, pool))))
+    odoo = _side(conn, settings, "sides_odoo")
+    ace = _side(conn, settings, "sides_ace")
+    junk = _unspecific_domains(odoo, ace)
+    shared = _unspecific_accounts(odoo, ace)
+    for side in (odoo, ace):
+        for r in side.values():
+            r["domains"] = {d for d in r["domains"] if F.registered(d) not in junk}
+            for key in ("account", "payer"):
+                if r.get(key) in shared:
+                    r[key] = None
+    conn.execute(sql.SQL(load_sql(settings.include_dir, "search/match/candidates")).format(pool=sql.Literal(pool)))
+    # exact ids: ACE's partner CRM id and the Odoo custom field, in their real forms
+    extra = set()
+    for a in ace.values():
+        a["crm_id"] = F.parse_crm_id(a.get("crm_id"))
+        if a["crm_id"] in odoo:
+            extra.add((a["crm_id"], a["id"]))
+    for o in odoo.values():
+        o["ace_ref"] = F.parse_ace_id(o.get("ace_ref"))
+        o["_known_odoo"] = odoo
+        if o["ace_ref"] in ace:
+            extra.add((o["id"], o["ace_ref"]))
+    extra |= _blocked_pairs(odoo, ace)
+    if extra:
+        with conn.cursor().copy("COPY match_pairs (o_id, a_id) FROM STDIN") as cp:
+            for pair in extra:
+                cp.write_row(pair)
+    rows = conn.execute(load_sql(settings.include_dir, "search/match/pair_cosines")).fetchall()
+    odoo_ids = sorted(odoo)
+    ace_ids = sorted(ace)
+    o_pos = {k: i for i, k in enumerate(odoo_ids)}
+    a_pos = {k: i for i, k in enumerate(ace_ids)}
+    seen: set[tuple[str, str]] = set()
+    o_idx, a_idx, feats, emb, triples = [], [], [], [], []
+    for o_id, a_id, o_emb, a_emb, cos_i, cos_p in rows:
+        if o_id not in odoo or a_id not in ace or (o_id, a_id) in seen:
+            continue
+        seen.add((o_id, a_id))
+        f = F.pair_features(odoo[o_id], ace[a_id], cos_i, cos_p)
+        o_idx.append(o_pos[o_id])
+        a_idx.append(a_pos[a_id])
+        feats.append(f)
+        emb.append((o_emb, a_emb))
+        triples.append((o_id, a_id, f))
+    x = design_matrix(triples) if triples else np.zeros((0, 0))
+    scored = Scored(odoo_ids, ace_ids, np.array(o_idx, dtype=np.int64), np.array(a_idx, dtype=np.int64), feats, x,
+                    emb)
+    if model is not None and triples:
+        scored.p = model.predict(x)
+    elif model is not None:
+        scored.p = np.zeros(0)
+    for o in odoo.values():
+        o.pop("_known_odoo", None)
+    return scored, odoo, ace
+
+
+BLOCK_LIMIT = 40  # a key (name, acronym, domain label) shared by more ACE opportunities identifies nobody
+
+
+def _blocked_pairs(odoo: dict[str, dict[str, Any]], ace: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
+    """Pairs the vector search can miss: same normalized name, acronym of the other's name, same domain label
+    (other TLD, subdomain, the e-mail's domain when the website is junk)."""
+    index: dict[str, list[str]] = {}
+    for a in ace.values():
+        keys = {f"n:{a['name_norm']}"} if a["name_norm"] else set()
+        keys |= {f"d:{F.label(d)}" for d in a["domains"]}
+        if a["name_norm"]:
+            keys.add(f"f:{a['name_norm'].split()[0]}")
+        for k in keys:
+            index.setdefault(k, []).append(a["id"])
+    out: set[tuple[str, str]] = set()
+    for o in odoo.values():
+        keys = {f"d:{F.label(d)}" for d in o["domains"]}
+        if o["name_norm"]:
+            keys.add(f"n:{o['name_norm']}")
+            acronym = F.acronym(o["name_norm"])
+            if len(acronym) >= 2 and " " in o["name_norm"]:
+                keys.add(f"n:{acronym}")
+            keys.add(f"f:{o['name_norm'].split()[0]}")
+        for k in keys:
+            ids = index.get(k, ())
+            if len(ids) <= BLOCK_LIMIT:
+                out.update((o["id"], a) for a in ids)
+    return out
+
+
+def _human_masks(conn, scored: Scored) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    latest = conn.execute("SELECT odoo_id, ace_id, decision FROM search.match_review_latest").fetchall()
+    decided = {(o, a): d for o, a, d in latest}
+    confirmed = np.zeros(len(scored.features), dtype=bool)
+    rejected = np.zeros(len(scored.features), dtype=bool)
+    for i, pair in enumerate(scored.pairs()):
+        d = decided.pop(pair, None)
+        if d == "confirm":
+            confirmed[i] = True
+        elif d == "reject":
+            rejected[i] = True
+    missing_confirmed = [pair for pair, d in decided.items() if d == "confirm"]
+    return confirmed, rejected, missing_confirmed
+
+
+def _add_pairs(settings: Settings, conn, scored: Scored, odoo: dict, ace: dict, model: PairModel,
+               pairs: list[tuple[str, str]]) -> Scored:
+    """Confirmed pairs the candidate search did not produce: scored too, so the constraint can hold."""
+    pairs = [p for p in pairs if p[0] in odoo and p[1] in ace]
+    if not pairs:
+        return scored
+    conn.execute("TRUNCATE match_pairs")
+    with conn.cursor().copy("COPY match_pairs (o_id, a_id) FROM STDIN") as cp:
+        for pair in pairs:
+            cp.write_row(pair)
+    rows = conn.execute(load_sql(settings.include_dir, "search/match/pair_cosines")).fetchall()
+    o_pos = {k: i for i, k in enumerate(scored.odoo_ids)}
+    a_pos = {k: i for i, k in enumerate(scored.ace_ids)}
+    triples = [(o, a, f) for o, a, f in zip(*zip(*scored.pairs()), scored.features)] if scored.features else []
+    for o_id, a_id, o_emb, a_emb, cos_i, cos_p in rows:
+        f = F.pair_features({**odoo[o_id], "_known_odoo": odoo}, ace[a_id], cos_i, cos_p)
+        triples.append((o_id, a_id, f))
+        scored.features.append(f)
+        scored.emb.append((o_emb, a_emb))
+        scored.o_idx = np.append(scored.o_idx, o_pos[o_id])
+        scored.a_idx = np.append(scored.a_idx, a_pos[a_id])
+    scored.x = design_matrix(triples)
+    scored.p = model.predict(scored.x)
+    return scored
+
+
+def _evidence(f: dict[str, Any], p: float) -> dict[str, Any]:
+    ev = {k: v for k, v in f.items() if v is not None}
+    ev["probability"] = round(float(p), 4)
+    found = F.disagreements(f)
+    if found:
+        ev["disagreements"] = found
+    return ev
 
 
 def run_match(settings: Settings, db: Database | None = None, *, top_k: int | None = None,
-              weights: Weights = Weights()) -> MatchReport:
-    """Both directions; opens the warehouse pool when none is given."""
+              model: PairModel | None = None) -> MatchReport:
+    """Score, assign and decide; opens the warehouse pool when none is given."""
     if db is None:
         with Database.from_settings(settings) as own:
-            return run_match(settings, own, top_k=top_k, weights=weights)
-    return MatchReport([match_direction(settings, db, d, top_k=top_k, weights=weights) for d in DIRECTIONS])
+            return run_match(settings, own, top_k=top_k, model=model)
+    top_k = top_k or settings.match_top_k
+    model = model or active_model(db)
+    report = MatchReport(model_version=model.version)
+    t0 = time.monotonic()
+    with db.get_connection() as conn, conn.transaction():
+        scored, odoo, ace = score_pairs(settings, conn, model)
+        t1 = time.monotonic()
+        confirmed, rejected, missing = _human_masks(conn, scored)
+        if missing:
+            scored = _add_pairs(settings, conn, scored, odoo, ace, model, missing)
+            confirmed, rejected, _ = _human_masks(conn, scored)
+        p = scored.p if scored.p is not None else np.zeros(0)
+        chosen, stats = assign(scored.o_idx, scored.a_idx, p, len(scored.odoo_ids), len(scored.ace_ids),
+                               confirmed=confirmed, rejected=rejected)
+        t2 = time.monotonic()
+        report.pairs = len(p)
+        report.assignment = asdict(stats)
+        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p, chosen, usable=~rejected))
+        decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k)
+        conn.execute("DROP TABLE IF EXISTS match_pairs")
+        for direction, rows in by_dir.items():
+            report.directions.append(_store_direction(settings, conn, direction, rows))
+        store_decisions(conn, decisions, model.version)
+        report.decisions = {s: sum(d.status == s for d in decisions) for s in ("linked", "review", "unmatched")}
+    t3 = time.monotonic()
+    report.seconds = {"candidates_and_features": round(t1 - t0, 3), "assignment": round(t2 - t1, 3),
+                      "store": round(t3 - t2, 3)}
+    log.info(kv("match.run", model=model.version, pairs=report.pairs, **report.decisions, **report.seconds))
+    return report
+
+
+def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
+                     rejected: np.ndarray, model: PairModel, top_k: int):
+    """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision.
+
+    A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
+    probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
+    per_odoo: dict[int, list[int]] = {}
+    per_ace: dict[int, list[int]] = {}
+    for i in range(len(p)):
+        if rejected[i]:
+            continue
+        per_odoo.setdefault(int(scored.o_idx[i]), []).append(i)
+        per_ace.setdefault(int(scored.a_idx[i]), []).append(i)
+    assigned_odoo_of_ace = {int(scored.a_idx[i]): scored.odoo_ids[scored.o_idx[i]] for i in np.flatnonzero(chosen)}
+    by_dir: dict[str, list[tuple]] = {"odoo_to_ace": [], "ace_to_odoo": []}
+    decisions = []
+    for oi, odoo_id in enumerate(scored.odoo_ids):
+        idx = sorted(per_odoo.get(oi, []), key=lambda i: (not chosen[i], -p[i], scored.ace_ids[scored.a_idx[i]]))
+        for rank, i in enumerate(idx[:top_k], start=1):
+            by_dir["odoo_to_ace"].append((odoo_id, scored.ace_ids[scored.a_idx[i]], *scored.emb[i], float(p[i]), rank,
+                                          _evidence(scored.features[i], p[i])))
+        if not idx:
+            decisions.append(Decision(odoo_id, "unmatched", None, None, {}))
+            continue
+        best = idx[0]
+        ev = _evidence(scored.features[best], p[best])
+        ace_id = scored.ace_ids[scored.a_idx[best]]
+        if chosen[best]:
+            ev["link_probability"] = round(float(link_p[best]), 4)
+        if confirmed[best]:
+            ev["decided_by_person"] = "confirm"
+            decisions.append(Decision(odoo_id, "linked", ace_id, 1.0, ev))
+        elif chosen[best] and link_p[best] >= model.auto_link_threshold:
+            decisions.append(Decision(odoo_id, "linked", ace_id, float(link_p[best]), ev))
+        elif chosen[best] and link_p[best] >= model.review_floor:
+            decisions.append(Decision(odoo_id, "review", ace_id, float(link_p[best]), ev))
+        elif p[best] >= model.review_floor:
+            if not chosen[best]:
+                ev["assigned_to_other_odoo"] = assigned_odoo_of_ace.get(int(scored.a_idx[best]))
+            decisions.append(Decision(odoo_id, "review", ace_id, float(p[best]), ev))
+        else:
+            decisions.append(Decision(odoo_id, "unmatched", ace_id, float(p[best]), ev))
+    for ai, ace_id in enumerate(scored.ace_ids):
+        idx = sorted(per_ace.get(ai, []), key=lambda i: (not chosen[i], -p[i], scored.odoo_ids[scored.o_idx[i]]))
+        for rank, i in enumerate(idx[:top_k], start=1):
+            o_emb, a_emb = scored.emb[i]
+            by_dir["ace_to_odoo"].append((ace_id, scored.odoo_ids[scored.o_idx[i]], a_emb, o_emb, float(p[i]), rank,
+                                          _evidence(scored.features[i], p[i])))
+    return decisions, by_dir
+
+
+def _store_direction(settings: Settings, conn, direction: str, rows: list[tuple]) -> DirectionReport:
+    import json
+
+    q_table, t_table = DIRECTIONS[direction]
+    report = DirectionReport(direction)
+    started = time.monotonic()
+    conn.execute("CREATE TEMP TABLE match_result (q_id text, t_id text, q_embedding_id uuid, t_embedding_id uuid, "
+                 "score double precision, rank smallint, signals jsonb) ON COMMIT DROP")
+    with conn.cursor().copy("COPY match_result FROM STDIN") as cp:
+        for q, t, qe, te, score, rank, ev in rows:
+            if qe is None or te is None:
+                continue  # no identity embedding yet: decided, but not cacheable
+            cp.write_row((q, t, qe, te, score, rank, json.dumps(ev, default=str)))
+            report.kept += 1
+    report.queries = len({r[0] for r in rows})
+    report.candidates = len(rows)
+    params = {"direction": direction, "q_table": q_table, "t_table": t_table, "model": settings.embedding_model}
+    report.written = conn.execute(load_sql(settings.include_dir, "search/match/store"), params).rowcount
+    report.removed = conn.execute(load_sql(settings.include_dir, "search/match/prune"), params).rowcount
+    conn.execute("DROP TABLE match_result")
+    report.seconds = round(time.monotonic() - started, 3)
+    log.info(kv("match.direction", **asdict(report)))
+    return report

@@ -1,20 +1,10 @@
--- The direction's candidates into search.similarity_cache: changed rows updated, new ones inserted;
--- a rerun on unchanged data writes nothing (calculated_at stays).
+-- One direction's top-k candidates (match_result) into search.similarity_cache: changed rows updated, new ones
+-- inserted; a rerun on unchanged data writes nothing (calculated_at stays). Params: direction, q_table, t_table, model.
 INSERT INTO search.similarity_cache AS c
     (source_embedding_id, target_embedding_id, similarity_score, direction, source_table, source_id,
      target_table, target_id, rank, signals, model_name)
 SELECT r.q_embedding_id, r.t_embedding_id, round(r.score::numeric, 4), %(direction)s, %(q_table)s, r.q_id,
-       %(t_table)s, r.t_id, r.rank,
-       jsonb_build_object(
-           'cosine_identity', round(r.cos_identity::numeric, 4),
-           'cosine_context', round(r.cos_context::numeric, 4),
-           'same_aws_account', r.same_account,
-           'same_domain', r.same_domain,
-           'company_name_similarity', round(r.name_similarity::numeric, 4),
-           'close_date_days_apart', r.close_days,
-           'created_days_apart', r.created_days,
-           'amount_ratio', round(exp(r.amount_log_ratio)::numeric, 3)),
-       %(model)s
+       %(t_table)s, r.t_id, r.rank, r.signals, %(model)s
 FROM match_result r
 ON CONFLICT (source_embedding_id, target_embedding_id) DO UPDATE SET
     similarity_score = EXCLUDED.similarity_score, direction = EXCLUDED.direction,

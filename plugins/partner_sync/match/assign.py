@@ -1,0 +1,90 @@
+"""One-to-one assignment of Odoo and ACE opportunities, solved per connected component of the candidate graph.
+
+Twins are one-to-one, so phase 1 and phase 2 of one customer must go to different ACE opportunities. Each
+component (usually one customer's projects) is solved jointly with ``scipy.optimize.linear_sum_assignment``
+maximising the summed log-probability; human decisions are hard constraints (a confirmed pair is fixed and
+its two opportunities leave the graph, a rejected pair is never proposed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+MIN_EDGE = 0.005  # pairs less likely than this do not join components
+DENSE_LIMIT = 4_000_000  # cells; a bigger component (rare: a junk shared domain) is solved greedily
+
+
+@dataclass
+class AssignmentStats:
+    components: int = 0
+    largest: int = 0  # opportunities in the largest component
+    greedy_components: int = 0
+    fixed_by_people: int = 0
+
+
+def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_ace: int, *,
+           confirmed: np.ndarray | None = None, rejected: np.ndarray | None = None
+           ) -> tuple[np.ndarray, AssignmentStats]:
+    """Boolean mask over the pairs: True where the pair is in the assignment.
+
+    ``o_idx``/``a_idx`` index the pairs' Odoo and ACE opportunities (0..n-1); ``confirmed``/``rejected`` are
+    boolean masks over the same pairs.
+    """
+    m = len(p)
+    stats = AssignmentStats()
+    chosen = np.zeros(m, dtype=bool)
+    usable = p >= MIN_EDGE
+    if rejected is not None:
+        usable &= ~rejected
+    if confirmed is not None and confirmed.any():
+        chosen |= confirmed
+        stats.fixed_by_people = int(confirmed.sum())
+        taken_o = np.zeros(n_odoo, dtype=bool)
+        taken_a = np.zeros(n_ace, dtype=bool)
+        taken_o[o_idx[confirmed]] = True
+        taken_a[a_idx[confirmed]] = True
+        usable &= ~(taken_o[o_idx] | taken_a[a_idx])
+    edges = np.flatnonzero(usable)
+    if edges.size == 0:
+        return chosen, stats
+    n = n_odoo + n_ace
+    graph = coo_matrix((np.ones(edges.size), (o_idx[edges], n_odoo + a_idx[edges])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    comp_of_edge = labels[o_idx[edges]]
+    order = np.argsort(comp_of_edge, kind="stable")
+    edges, comp_of_edge = edges[order], comp_of_edge[order]
+    bounds = np.flatnonzero(np.diff(comp_of_edge)) + 1
+    logp = np.log(np.clip(p, 1e-9, 1.0))
+    for group in np.split(edges, bounds):
+        stats.components += 1
+        if group.size == 1:
+            chosen[group[0]] = True
+            stats.largest = max(stats.largest, 2)
+            continue
+        rows, row_inv = np.unique(o_idx[group], return_inverse=True)
+        cols, col_inv = np.unique(a_idx[group], return_inverse=True)
+        stats.largest = max(stats.largest, rows.size + cols.size)
+        if rows.size * cols.size > DENSE_LIMIT:
+            stats.greedy_components += 1
+            used_o, used_a = set(), set()
+            for e in group[np.argsort(-p[group], kind="stable")]:
+                if o_idx[e] not in used_o and a_idx[e] not in used_a:
+                    chosen[e] = True
+                    used_o.add(o_idx[e])
+                    used_a.add(a_idx[e])
+            continue
+        forbidden = -1e6
+        weight = np.full((rows.size, cols.size), forbidden)
+        weight[row_inv, col_inv] = logp[group]
+        r, c = linear_sum_assignment(weight, maximize=True)
+        pair_at = np.full((rows.size, cols.size), -1, dtype=np.int64)
+        pair_at[row_inv, col_inv] = group
+        for i, j in zip(r, c):
+            if weight[i, j] > forbidden:
+                chosen[pair_at[i, j]] = True
+    return chosen, stats

@@ -1,0 +1,147 @@
+"""Fit the pair model on labelled pairs: a truth file of twins on the current warehouse, plus human decisions.
+
+Labels: a candidate pair is positive when the truth file (``odoo_source_id,ace_source_id``) pairs it, negative
+otherwise (the truth lists every twin of the warehouse; ``partial=True`` labels only pairs touching a truth
+id); a person's confirm / reject overrides. The auto-link threshold is chosen on out-of-fold probabilities
+(folds by customer) run through the same one-to-one assignment, so its precision is measured, not assumed.
+Deterministic: same data, same model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from partner_sync.config import Settings
+from partner_sync.database import Database
+from partner_sync.match.assign import assign
+from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, fit, new_version
+from partner_sync.match.run import score_pairs
+
+TARGET_PRECISION = 0.985
+
+
+@dataclass
+class LabelledSet:
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray  # customer key per pair: folds never split a customer
+    o_idx: np.ndarray
+    a_idx: np.ndarray
+    n_odoo: int
+    n_ace: int
+    name: str
+
+
+def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *, name: str = "warehouse",
+                   partial: bool = False) -> LabelledSet:
+    """Every candidate pair of the warehouse with its features and label."""
+    with db.get_connection() as conn, conn.transaction():
+        scored, odoo, ace = score_pairs(settings, conn, None)
+        human = {(o, a): d for o, a, d in conn.execute(
+            "SELECT odoo_id, ace_id, decision FROM search.match_review_latest").fetchall()}
+    truth_ace = set(truth.values())
+    keep, labels, groups = [], [], []
+    for i, (o, a) in enumerate(scored.pairs()):
+        if (o, a) in human:
+            y = human[(o, a)] == "confirm"
+        elif partial and o not in truth and a not in truth_ace:
+            continue
+        else:
+            y = truth.get(o) == a
+        keep.append(i)
+        labels.append(int(y))
+        groups.append(f"{name}:{odoo[o]['name_norm'] or o}")
+    keep_idx = np.array(keep, dtype=np.int64)
+    return LabelledSet(scored.x[keep_idx] if keep else np.zeros((0, len(FEATURES))), np.array(labels),
+                       np.array(groups), scored.o_idx[keep_idx], scored.a_idx[keep_idx], len(scored.odoo_ids),
+                       len(scored.ace_ids), name)
+
+
+def _oof(sets: Sequence[LabelledSet], folds: int, c: float) -> list[np.ndarray]:
+    from sklearn.model_selection import GroupKFold
+
+    x = np.vstack([s.x for s in sets])
+    y = np.concatenate([s.y for s in sets])
+    groups = np.concatenate([s.groups for s in sets])
+    p = np.zeros(len(y))
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(x, y, groups):
+        mean, scale, coef, intercept = fit(x[train_idx], y[train_idx], c=c)
+        z = (x[test_idx] - np.asarray(mean)) / np.asarray(scale)
+        p[test_idx] = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
+    out, start = [], 0
+    for s in sets:
+        out.append(p[start:start + len(s.y)])
+        start += len(s.y)
+    return out
+
+
+def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: float = 1.0
+                 ) -> tuple[list[float], float, list[np.ndarray], list[np.ndarray], int]:
+    """Second stage on out-of-fold probabilities: P(assigned pair is right | logit, rival logits)."""
+    from sklearn.linear_model import LogisticRegression
+
+    zs, ys = [], []
+    twins = 0
+    for s, p in zip(sets, probs):
+        chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
+        z = assignment_inputs(s.o_idx, s.a_idx, p, chosen)
+        zs.append(z[chosen])
+        ys.append(s.y[chosen])
+        twins += int(s.y.sum())
+    z, y = np.vstack(zs), np.concatenate(ys)
+    lr = LogisticRegression(C=c, max_iter=5000).fit(z, y)
+    coef, intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+    q = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
+    return coef, intercept, [q], [y], twins
+
+
+def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
+                     target: float = TARGET_PRECISION) -> tuple[float, dict[str, float]]:
+    """Lowest probability at which assigned pairs are >= target precise (at that and every higher cut)."""
+    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
+    order = np.argsort(-score, kind="stable")
+    score, hit = score[order], hit[order]
+    precision = np.cumsum(hit) / np.arange(1, len(hit) + 1)
+    ok = np.flatnonzero(precision >= target)
+    if ok.size == 0:
+        return 0.999, {"precision": 0.0, "coverage": 0.0}
+    # the deepest cut whose precision, and that of every shallower cut beyond the first 20, meets the target
+    bad = np.flatnonzero(precision < target)
+    bad = bad[bad >= 20]
+    last = (bad[0] - 1) if bad.size else len(score) - 1
+    last = max(last, 0)
+    threshold = float(score[last])
+    linked = score >= threshold
+    return round(threshold, 4), {"precision": float(hit[linked].mean()) if linked.any() else 0.0,
+                                 "coverage": float(hit[linked].sum() / twins) if twins else 0.0}
+
+
+def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
+                c: float = 1.0, folds: int = 5, extra: dict[str, Any] | None = None) -> PairModel:
+    """Fit on every set; threshold from out-of-fold probabilities through the assignment."""
+    sets = [s for s in sets if len(s.y)]
+    if not sets or sum(int(s.y.sum()) for s in sets) < 10:
+        raise ValueError("too few labelled twin pairs to train on (need at least 10 among the candidates; did "
+                         "`partner_sync embed` run, and do the truth ids exist in core?)")
+    x = np.vstack([s.x for s in sets])
+    y = np.concatenate([s.y for s in sets])
+    n_groups = len(set(np.concatenate([s.groups for s in sets])))
+    oof = _oof(sets, min(folds, n_groups), c)
+    a_coef, a_intercept, q, hits, twins = fit_assigned(sets, oof)
+    threshold, held = choose_threshold(q, hits, twins)
+    mean, scale, coef, intercept = fit(x, y, c=c)
+    return PairModel(version=version or new_version(), features=list(FEATURES), mean=mean, scale=scale, coef=coef,
+                     intercept=intercept, auto_link_threshold=threshold, embedding_model=embedding_model,
+                     assigned_coef=a_coef, assigned_intercept=a_intercept,
+                     trained_on={"sets": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())} for s in sets},
+                                 "held_out_auto_link": {k: round(v, 4) for k, v in held.items()},
+                                 "target_precision": TARGET_PRECISION, "C": c, **(extra or {})})
+
+
+def store_model(db: Database, model: PairModel) -> None:
+    db.execute_query("INSERT INTO search.match_models (version, model, trained_on) VALUES (%s, %s, %s)",
+                     (model.version, model.to_json(), json.dumps(model.trained_on)), fetch=False)

@@ -1,0 +1,165 @@
+"""Each matching signal on hard cases, the one-to-one assignment, model JSON and calibration arithmetic (no DB)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from partner_sync.match import features as F
+from partner_sync.match.assign import assign
+from partner_sync.match.evaluate import auto_link, calibration
+from partner_sync.match.model import DEFAULT_MODEL_PATH, FEATURES, PairModel, design_matrix
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("1234", "1234"), ("ODOO-1234", "1234"), ("odoo-1234", "1234"), ("crm.lead,1234", "1234"),
+    ("crm.lead(1234,)", "1234"), ("#1234", "1234"), (" 1234 ", "1234"), ("odoo:1234", "1234"),
+    ("SFDC-0061x000", None), ("", None), (None, None), ("Q3 migration", None)])
+def test_partner_crm_id_forms(value, expected):
+    assert F.parse_crm_id(value) == expected
+
+
+def test_ace_id_from_an_odoo_field():
+    assert F.parse_ace_id(" o1234567 ") == "O1234567"
+    assert F.parse_ace_id("see ACE") is None
+
+
+@pytest.mark.parametrize("a,b,low", [
+    ("Müller Logistik GmbH", "Mueller Logistik", 0.95),     # ü -> ue, legal form dropped
+    ("Sakura Denki K.K.", "Sakura Denki Co., Ltd.", 0.95),  # two legal forms of one firm
+    ("サクラ株式会社", "Sakura K.K.", 0.95),                   # katakana vs romanised, native legal form
+    ("주식회사 카리토", "Karito Co., Ltd.", 0.95),               # hangul vs romanised
+    ("Comércio Brasil Ltda", "Comercio Brasil S.A.", 0.95),  # stripped accents
+    ("Acme Holdings S.A. de C.V.", "ACME", 0.95),
+])
+def test_names_after_transliteration_and_legal_forms(a, b, low):
+    sim, _ = F.name_similarity(F.normalize_name(a), F.normalize_name(b))
+    assert sim >= low, (F.normalize_name(a), F.normalize_name(b), sim)
+
+
+def test_acronyms_and_unrelated_names():
+    sim, acronym = F.name_similarity(F.normalize_name("International Freight Solutions Ltd"),
+                                     F.normalize_name("IFS"))
+    assert acronym and sim == 1.0
+    sim, acronym = F.name_similarity(F.normalize_name("Brimark Media"), F.normalize_name("Veltora Logistics"))
+    assert not acronym and sim < 0.5
+
+
+def test_domains_tld_subdomain_email_and_junk():
+    assert F.domain_of("https://www.Acme.de/about") == "acme.de"
+    assert F.domain_of("j.doe@acme.com") == "acme.com"
+    assert F.domain_of("N/A") is None and F.domain_of("someone@gmail.com") is None
+    assert F.domain_of("www.linkedin.com/company/acme") is None
+    assert F.registered("eu.shop.acme.co.uk") == "acme.co.uk"
+    assert F.domain_relation({"acme.de"}, {"acme.de"}) == "same"
+    assert F.domain_relation({"shop.acme.de"}, {"acme.de"}) == "subdomain"
+    assert F.domain_relation({"acme.de"}, {"acme.com"}) == "other_tld"
+    assert F.domain_relation({"acme.com.mx"}, {"acme.com"}) == "other_tld"
+    assert F.domain_relation({"acme.de"}, {"brimark.io"}) == "different"
+    assert F.domain_relation(set(), {"acme.de"}) == "missing"
+
+
+def test_accounts_eleven_digits_dashes_payer():
+    assert F.normalize_account("12345678901") == "012345678901"  # leading zero lost
+    assert F.normalize_account("0123-4567-8901") == "012345678901"
+    assert F.normalize_account("1234") is None
+    assert F.account_relation("012345678901", "999999999999", "012345678901") == "same"
+    assert F.account_relation("012345678901", "999999999999", "999999999999") == "payer"
+    assert F.account_relation(None, None, "999999999999") == "one_side"
+    assert F.account_relation("012345678901", None, "111111111111") == "different"
+
+
+def test_amount_units_and_lifecycle():
+    dev, unit = F.amount_deviation(36 * 1000, 1000)
+    assert unit == "tcv_3y" and dev == pytest.approx(0.0)
+    dev, unit = F.amount_deviation(12_500, 1000)
+    assert unit == "annual" and dev < 0.05
+    assert F.amount_deviation(None, 1000) == (None, None)
+    assert F.ace_lifecycle("Rejected", "Accepted", "Acme") == (True, False)
+    assert F.ace_lifecycle("Pending Submission", "Pending", "Accept to View") == (False, True)
+
+
+def _feat(**kw):
+    base = {"cosine_identity": 0.8, "cosine_project": 0.5, "exact_id": False, "id_points_elsewhere": False,
+            "name_similarity": 1.0, "name_acronym": False, "domain": "same", "account": "missing",
+            "close_days_apart": 10, "created_days_apart": 5, "amount_log_ratio": 0.1, "amount_read_as": "annual",
+            "ace_status": "Approved", "ace_rejected": False, "ace_masked": False}
+    return {**base, **kw}
+
+
+def test_relative_features_tell_siblings_apart():
+    pairs = [("1", "A", _feat(cosine_project=0.9)), ("1", "B", _feat(cosine_project=0.6)),
+             ("2", "B", _feat(cosine_project=0.7))]
+    x = design_matrix(pairs)
+    rel = x[:, FEATURES.index("rel_project_odoo")]
+    assert rel[0] == pytest.approx(0.3) and rel[1] == pytest.approx(-0.3)
+    assert rel[2] == pytest.approx(0.3)  # no competitor: capped
+
+
+def test_assignment_on_a_four_project_customer():
+    """MAP assess / mobilize / migrate w1 / w2 of one customer: every Odoo side scores all four ACE siblings
+    high; greedily each would take its single best (two want the same one), jointly they go one-to-one."""
+    p = np.array([[0.90, 0.85, 0.30, 0.20],
+                  [0.88, 0.60, 0.35, 0.25],
+                  [0.30, 0.40, 0.80, 0.79],
+                  [0.20, 0.30, 0.78, 0.50]])
+    o_idx, a_idx = np.nonzero(p >= 0)
+    chosen, stats = assign(o_idx, a_idx, p[o_idx, a_idx], 4, 4)
+    got = sorted(zip(o_idx[chosen].tolist(), a_idx[chosen].tolist()))
+    assert got == [(0, 1), (1, 0), (2, 3), (3, 2)]
+    assert stats.components == 1 and stats.largest == 8
+    # a person rejected (1, 0) and confirmed (0, 0): the constraints hold
+    rejected = (o_idx == 1) & (a_idx == 0)
+    confirmed = (o_idx == 0) & (a_idx == 0)
+    chosen, stats = assign(o_idx, a_idx, p[o_idx, a_idx], 4, 4, confirmed=confirmed, rejected=rejected)
+    got = dict(zip(o_idx[chosen].tolist(), a_idx[chosen].tolist()))
+    assert got[0] == 0 and got.get(1) != 0 and stats.fixed_by_people == 1
+    assert len(set(got.values())) == len(got)
+
+
+def test_assignment_components_are_independent():
+    o_idx = np.array([0, 1, 2])
+    a_idx = np.array([0, 1, 1])
+    chosen, stats = assign(o_idx, a_idx, np.array([0.9, 0.6, 0.7]), 3, 2)
+    assert chosen.tolist() == [True, False, True] and stats.components == 2
+
+
+def test_calibration_and_auto_link_arithmetic():
+    bins = calibration([(0.05, False), (0.15, False), (0.95, True), (0.91, True), (0.99, False), (1.0, True)])
+    assert [(lo, n) for lo, _, n, _, _ in bins] == [(0.0, 1), (0.1, 1), (0.9, 4)]
+    assert bins[-1][4] == pytest.approx(0.75) and bins[-1][3] == pytest.approx((0.95 + 0.91 + 0.99 + 1.0) / 4)
+    a = auto_link({"1": "A", "2": "B", "3": "C"}, [("1", "linked", "A"), ("2", "linked", "X"), ("3", "review", "C")])
+    assert (a.linked, a.correct, a.precision, a.coverage) == (2, 1, 0.5, pytest.approx(1 / 3))
+
+
+def test_shipped_model_is_json_and_matches_the_features():
+    data = json.loads(DEFAULT_MODEL_PATH.read_text())
+    model = PairModel.from_dict(data)
+    assert model.features == list(FEATURES) and 0.5 < model.auto_link_threshold < 1
+    # one Odoo opportunity, two candidates (as always: the search returns a pool): its twin and a stranger
+    x = design_matrix([("1", "A", _feat(exact_id=True, cosine_project=0.8, account="same")),
+                       ("1", "B", _feat(name_similarity=0.2, domain="different", cosine_project=0.1,
+                                        cosine_identity=0.2, close_days_apart=300, amount_log_ratio=2.5))])
+    strong, weak = model.predict(x)
+    assert strong > 0.9 > 0.1 > weak
+    strong = x[:1]
+    with pytest.raises(ValueError, match="refit"):
+        PairModel.from_dict({**data, "features": data["features"][:-1]}).predict(strong)
+
+
+def test_rival_probabilities_after_the_assignment():
+    from partner_sync.match.model import assignment_inputs
+
+    # Odoo 0: A (0.9) and B (0.8); Odoo 1: B (0.3). Assigned: 0-A, 1-B.
+    o_idx, a_idx, p = np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([0.9, 0.8, 0.3])
+    z = assignment_inputs(o_idx, a_idx, p, np.array([True, False, True]))
+    logit = lambda q: np.log(q / (1 - q))  # noqa: E731
+    assert z[0] == pytest.approx([logit(0.9), logit(0.8), logit(1e-4)])  # rival on its Odoo side: B
+    assert z[2] == pytest.approx([logit(0.3), logit(1e-4), logit(0.8)])  # rival for B: Odoo 0's 0.8
+    # a strong rival lowers the probability that an assignment is right
+    model = PairModel.load()
+    lone, contested = model.predict_assigned(np.array([[logit(0.9), logit(1e-4), logit(1e-4)],
+                                                       [logit(0.9), logit(0.89), logit(1e-4)]]))
+    assert lone > contested
