@@ -521,3 +521,30 @@ def test_retry_policy_retries_only_what_a_retry_can_fix(airflow_env):
     assert will_retry({"ti": ti(1, 0)}, down)[1] is None  # retries = 0
     failure, delay = will_retry({"ti": ti(1, 3)}, ChecksFailed("x", ["core.t.c.range"]))
     assert (failure.kind, failure.transient, delay) == ("checks_failed", False, None)
+
+
+def test_failure_callbacks_close_a_job_left_open_and_leave_finished_ones(warehouse):
+    """The safety nets of one truth: a failed DAG run (or a task's last try) closes a job still open."""
+    from types import SimpleNamespace
+
+    from partner_sync.airflow.job_state import close_job_on_dag_failure, close_job_on_task_failure
+    from partner_sync.database import Database
+    from partner_sync.pipeline import finish_job, open_job
+
+    settings = get_config()
+    source = load_sources(settings.include_dir)["odoo"]
+    with Database.from_settings(settings) as db:
+        running = open_job(settings, db, source, airflow={"dag_id": "odoo_sync", "run_id": "r1", "try_number": 1})
+        done = open_job(settings, db, source, airflow={"dag_id": "odoo_sync", "run_id": "r2", "try_number": 1})
+        finish_job(settings, db, done, "success")
+    close_job_on_dag_failure({"dag_run": SimpleNamespace(dag_id="odoo_sync", run_id="r1"),
+                              "reason": "task_failure"})
+    close_job_on_dag_failure({"dag_run": SimpleNamespace(dag_id="odoo_sync", run_id="r2"), "reason": "x"})
+    close_job_on_task_failure({"ti": SimpleNamespace(dag_id="odoo_sync", run_id="nope", task_id="extract",
+                                                     try_number=1), "exception": RuntimeError("gone")})
+    with psycopg.connect(warehouse) as conn:
+        rows = {r[0]: r[1:] for r in conn.execute(
+            "SELECT job_id, status, error_message, error_details FROM ops.sync_jobs").fetchall()}
+    status, error, details = rows[running]
+    assert (status, error, details["closed_by"]) == ("failed", "run failed: task_failure", "dag_run")
+    assert rows[done][0] == "success"
