@@ -136,7 +136,7 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
                 "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "2",
                 "PARTNER_SYNC_EMBED_EXECUTION": "celery_gpu",
                 # the failure path, quick: one Airflow retry 8 s later, no retries inside the task
-                "PARTNER_SYNC_SOURCE_RETRIES": "1", "PARTNER_SYNC_SOURCE_RETRY_SECONDS": "8",
+                "PARTNER_SYNC_TASK_RETRY_DELAYS": "8s",
                 "PARTNER_SYNC_RETRY_ATTEMPTS": "0", "PARTNER_SYNC_RETRY_BASE_DELAY": "0.01",
                 "PARTNER_SYNC_ALERT_EMAILS": "revops@example.com",
                 "PARTNER_SYNC_ALERT_FROM": "airflow@partner-sync.example",
@@ -231,8 +231,8 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
             with psycopg.connect(warehouse) as conn:
                 final = conn.execute("SELECT status FROM ops.sync_jobs WHERE config->'airflow'->>'run_id' = %s",
                                      (fail_id,)).fetchone()[0]
-            # the job never claims success; after the last try it is failed (or, before #11, still pending_retry)
-            assert final in ("failed", "pending_retry"), final
+            # the job follows the Airflow run: failed after the last try
+            assert final == "failed", final
         finally:
             pids = {**local.running_pids(home), **local_celery.extra_pids(home)}
             groups = set(pids.values()) | local._descendant_groups(pids.values())

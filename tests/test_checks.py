@@ -125,3 +125,37 @@ def test_report_cli_reads_back(env, capsys):
             else:
                 os.environ[k] = v
         get_config.cache_clear()
+
+
+def test_source_checks_compare_with_the_source_as_of_the_run_upper_bound(env):
+    """A run that read up to T passes row_count and freshness although the source changed after T (a backfill
+    of last week while today's edits exist); compared with the source as it is now, both fail."""
+    from datetime import datetime, timedelta, timezone
+
+    source = load_source(env.settings.include_dir, "odoo")
+    env.run("odoo", stages=("extract", "raw_load", "transform"))  # raw holds the source as it is now
+    as_of = datetime.now(timezone.utc) - timedelta(seconds=1)
+    newest = env.query("SELECT max(id) FROM crm_lead", url=env.odoo)[0][0]
+    env.execute(env.odoo,
+                f"UPDATE crm_lead SET name = 'edited after the bound', write_date = now() AT TIME ZONE 'UTC' "
+                f"WHERE id = {newest}",
+                "CREATE TEMP TABLE new_lead AS SELECT * FROM crm_lead ORDER BY id LIMIT 1",
+                "UPDATE new_lead SET id = (SELECT max(id) + 1 FROM crm_lead), create_date = now() AT TIME ZONE 'UTC', "
+                "write_date = now() AT TIME ZONE 'UTC'",
+                "INSERT INTO crm_lead SELECT * FROM new_lead")
+    names = ("core.odoo_opportunities.row_count", "raw.odoo_crm_lead.freshness")
+    try:
+        as_of_bound = {r.name: r for r in run_checks(env.settings, source, None, as_of=as_of) if r.name in names}
+        now = {r.name: r for r in run_checks(env.settings, source, None) if r.name in names}
+        later = {r.name: r for r in run_checks(env.settings, source, None,
+                                                as_of=datetime.now(timezone.utc) + timedelta(hours=1))
+                 if r.name in names}
+    finally:
+        env.execute(env.odoo, f"DELETE FROM crm_lead WHERE id = {newest + 1}")
+    assert {n: r.passed for n, r in as_of_bound.items()} == dict.fromkeys(names, True), as_of_bound
+    assert as_of_bound[names[0]].details["as_of"] == as_of.isoformat()
+    # without a bound (or with one after the edits) the source's newer rows are missing from raw: both fail
+    assert {n: r.passed for n, r in now.items()} == dict.fromkeys(names, False)
+    assert {n: r.passed for n, r in later.items()} == dict.fromkeys(names, False)
+    assert now[names[0]].details["source"] == now[names[0]].details["raw"] + 1
+    assert later[names[1]].details["source_rows_newer_than_raw"] == 2

@@ -179,11 +179,10 @@ def test_dag_shape(dagbag, source_defs, source):
     assert {"partner_sync", source} <= set(dag.tags)
     assert dag.doc_md and source in dag.doc_md
     for t in dag.tasks:
-        if t.task_id in ("extract", "raw_load"):  # they read the source: every 30 minutes (seed scenario 2)
-            assert (t.retries, t.retry_delay.total_seconds(), t.retry_exponential_backoff) == (6, 1800, 0)
-        else:
-            assert t.retries == 3
-            assert t.retry_exponential_backoff == 2.0  # a multiplier in Airflow 3 (True would mean 1 = constant)
+        # every task: 3 retries at 5, 10, 20 minutes -- for transient failures only (the retry policy decides)
+        assert (t.retries, t.retry_delay.total_seconds(), t.retry_exponential_backoff) == (3, 300, 0)
+        assert type(t.retry_policy).__name__ == "TransientOnlyRetryPolicy"
+        assert t.retry_policy.delays == (300, 600, 1200)
     assert "MappedOperator" in type(dag.get_task("raw_load")).__name__  # one task per table in the UI
     if src.pool:
         assert dag.get_task("raw_load").pool == src.pool
@@ -276,6 +275,18 @@ def test_run_window_backfill_vs_scheduled(airflow_env):
     assert _window(ctx(DagRunType.MANUAL, a, b)) == {"upper_bound": b}
     assert _window(ctx(DagRunType.BACKFILL, b, b)) == {"upper_bound": b}  # CronTriggerTimetable: a point
     assert _window(ctx(DagRunType.MANUAL, None, None)) == {"upper_bound": None}
+
+    # a manual / REST API run syncs up to the moment it was triggered (its run_after), not the last complete day
+    now = datetime(2026, 1, 2, 14, 38, tzinfo=timezone.utc)
+
+    def run(run_type, start, end):
+        return {"dag_run": SimpleNamespace(run_type=run_type, run_after=now), "data_interval_start": start,
+                "data_interval_end": end}
+
+    assert _window(run(DagRunType.MANUAL, a, b)) == {"upper_bound": now}
+    assert _window(run(DagRunType.ASSET_TRIGGERED, a, b)) == {"upper_bound": now}
+    assert _window(run(DagRunType.SCHEDULED, a, b)) == {"upper_bound": b}  # its interval end, even if late
+    assert _window(run(DagRunType.BACKFILL, a, b)) == {"data_interval": (a, b)}  # exactly its interval
 
 
 @pytest.mark.slow
@@ -375,8 +386,11 @@ def test_unreachable_source_sends_exactly_one_alert_email(warehouse, monkeypatch
         assert needle in body, needle
     assert "secret" not in body  # the password never reaches the e-mail
     with psycopg.connect(warehouse) as conn:
-        status, details = conn.execute("SELECT status, error_details FROM ops.sync_jobs").fetchone()
-    assert status == "pending_retry" and details["next_attempt_at"]
+        status, details, config = conn.execute("SELECT status, error_details, config FROM ops.sync_jobs").fetchone()
+    # retries = 0 here: Airflow will not try again, so the job is failed (never pending_retry with a next
+    # attempt that will not happen), and the try is in its attempts
+    assert status == "failed" and details["next_attempt_at"] is None and details["kind"] == "unreachable"
+    assert [(a["task"], a["try_number"], a["outcome"]) for a in config["attempts"]] == [("extract", 1, "failed")]
 
 
 def test_backfill_over_two_days_reads_each_day_exactly(warehouse, demo_sources):
@@ -473,3 +487,64 @@ def test_embed_runs_on_a_gpu_queue_or_as_a_gpu_pod(airflow_env, monkeypatch, mod
         assert [a.uri for a in embed.outlets] == ["x-partner-sync://warehouse/search/embeddings/odoo"]
     finally:
         get_config.cache_clear()
+
+
+def test_retry_policy_retries_only_what_a_retry_can_fix(airflow_env):
+    """Transient failures get the configured delays in turn; failed checks, bad config, SQL errors: no retry."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from airflow.sdk.definitions.retry_policy import RetryAction
+
+    from partner_sync.airflow.retries import TransientOnlyRetryPolicy, retry_args, will_retry
+    from partner_sync.checks import ChecksFailed
+    from partner_sync.config import ConfigError
+    from partner_sync.database import DatabaseUnavailable
+
+    policy = TransientOnlyRetryPolicy((300.0, 600.0, 1200.0))
+    down = DatabaseUnavailable("connect odoo: unreachable after 4 attempts")
+    assert [policy.evaluate(down, n, 3).retry_delay for n in (1, 2, 3)] == [
+        timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20)]
+    assert policy.evaluate(down, 1, 3).action == RetryAction.RETRY
+    for permanent in (ChecksFailed("2 data-quality check(s) failed"), ConfigError(["PARTNER_SYNC_X bad"]),
+                      ValueError("source odoo: unknown table(s) nope")):
+        decision = policy.evaluate(permanent, 1, 3)
+        assert decision.action == RetryAction.FAIL and "not retried" in decision.reason
+    assert sum(policy.delays) / 60 <= 60  # the alert comes within the hour
+    assert retry_args(())["retries"] == 0 and retry_args((3.0, 3.0))["retries"] == 2
+
+    # what the job row says before Airflow acts: the same decision, and Airflow's own try count
+    task = SimpleNamespace(retry_policy=policy)
+    ti = lambda n, max_tries: SimpleNamespace(task=task, try_number=n, max_tries=max_tries)  # noqa: E731
+    assert will_retry({"ti": ti(1, 3)}, down)[1] == timedelta(minutes=5)
+    assert will_retry({"ti": ti(4, 3)}, down)[1] is None  # the last try
+    assert will_retry({"ti": ti(1, 0)}, down)[1] is None  # retries = 0
+    failure, delay = will_retry({"ti": ti(1, 3)}, ChecksFailed("x", ["core.t.c.range"]))
+    assert (failure.kind, failure.transient, delay) == ("checks_failed", False, None)
+
+
+def test_failure_callbacks_close_a_job_left_open_and_leave_finished_ones(warehouse):
+    """The safety nets of one truth: a failed DAG run (or a task's last try) closes a job still open."""
+    from types import SimpleNamespace
+
+    from partner_sync.airflow.job_state import close_job_on_dag_failure, close_job_on_task_failure
+    from partner_sync.database import Database
+    from partner_sync.pipeline import finish_job, open_job
+
+    settings = get_config()
+    source = load_sources(settings.include_dir)["odoo"]
+    with Database.from_settings(settings) as db:
+        running = open_job(settings, db, source, airflow={"dag_id": "odoo_sync", "run_id": "r1", "try_number": 1})
+        done = open_job(settings, db, source, airflow={"dag_id": "odoo_sync", "run_id": "r2", "try_number": 1})
+        finish_job(settings, db, done, "success")
+    close_job_on_dag_failure({"dag_run": SimpleNamespace(dag_id="odoo_sync", run_id="r1"),
+                              "reason": "task_failure"})
+    close_job_on_dag_failure({"dag_run": SimpleNamespace(dag_id="odoo_sync", run_id="r2"), "reason": "x"})
+    close_job_on_task_failure({"ti": SimpleNamespace(dag_id="odoo_sync", run_id="nope", task_id="extract",
+                                                     try_number=1), "exception": RuntimeError("gone")})
+    with psycopg.connect(warehouse) as conn:
+        rows = {r[0]: r[1:] for r in conn.execute(
+            "SELECT job_id, status, error_message, error_details FROM ops.sync_jobs").fetchall()}
+    status, error, details = rows[running]
+    assert (status, error, details["closed_by"]) == ("failed", "run failed: task_failure", "dag_run")
+    assert rows[done][0] == "success"

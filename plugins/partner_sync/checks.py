@@ -10,6 +10,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ class _Skipped(Exception):
 
 class ChecksFailed(RuntimeError):
     """At least one check of severity error failed; every result is already in ops."""
+
+    def __init__(self, message: str, failed_checks: list[str] | None = None):
+        super().__init__(message)
+        self.failed_checks = list(failed_checks or [])
 
 
 @dataclass
@@ -118,43 +123,85 @@ def _count(conn: psycopg.Connection, table: sql.Composable, where: str = "TRUE")
     return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, sql.SQL(where))).fetchone()[0]
 
 
-def _source_checks(wh, src, check: dict, source: SourceDef) -> tuple[int, int, list[str], dict]:
-    """row_count and freshness compare with the source itself (database mode)."""
+def _column_type(conn, table: sql.Composable, column: str) -> str | None:
+    row = conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                       "AND attname = %s AND NOT attisdropped", (table.as_string(conn), column)).fetchone()
+    return row[0] if row else None
+
+
+def _before(conn, table: sql.Composable, column: str | None, as_of: datetime | None) -> tuple[sql.Composable, tuple]:
+    """``column < as_of`` in the column's own type (Odoo's naive-UTC timestamps, APN's timestamptz), or TRUE.
+
+    Exclusive, like the load's window: a row stamped exactly at the upper bound belongs to the next run."""
+    if as_of is None or not column:
+        return sql.SQL("TRUE"), ()
+    col_type = _column_type(conn, table, column)
+    if col_type is None:
+        raise psycopg.errors.UndefinedColumn(f"column {column} of {table.as_string(conn)} does not exist")
+    from partner_sync.raw.watermarks import to_cursor_type
+
+    return sql.SQL("{} < %s").format(sql.Identifier(column)), (to_cursor_type(as_of, col_type),)
+
+
+def _count_where(conn, table: sql.Composable, where: sql.Composable, params: tuple = ()) -> int:
+    return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where), params).fetchone()[0]
+
+
+def _source_checks(wh, src, check: dict, source: SourceDef,
+                   as_of: datetime | None = None) -> tuple[int, int, list[str], dict]:
+    """row_count and freshness compare raw with the source itself (database mode), as of the run's upper bound.
+
+    ``as_of`` (the run's upper bound: a backfill's interval end, a scheduled run's interval end, a manual
+    run's trigger time) keeps later source changes out of the comparison, so a backfill of last week passes
+    while today's edits exist: row_count counts the rows created before it (YAML ``created``) on both sides,
+    freshness looks for source rows changed before it that raw does not have yet. None: the source as it is.
+    """
     src_table = sql.Identifier(source.source_schema, check["source_table"])
     raw = _ident(check["raw_table"])
+    bound = {"as_of": as_of.isoformat() if as_of is not None else None}
     if check["type"] == "row_count":
-        n_src = _count(src, src_table) if src is not None else None
-        n_raw = _count(wh, raw, "_deleted_at IS NULL")
+        created = check.get("created")
+        n_src = None
+        if src is not None:
+            where, params = _before(src, src_table, created, as_of)
+            n_src = _count_where(src, src_table, where, params)
+        where, params = _before(wh, raw, created, as_of)
+        n_raw = _count_where(wh, raw, sql.SQL("_deleted_at IS NULL AND ") + where, params)
+        n_raw_all = _count(wh, raw, "_deleted_at IS NULL") if params else n_raw
         n_core = _count(wh, _ident(check["table"]))
         counts = {"source": n_src, "raw": n_raw, "core": n_core}
-        diffs = [abs(n_raw - n_core)] + ([abs(n_src - n_raw)] if n_src is not None else [])
-        return max(counts["source"] or 0, n_raw), sum(diffs), [f"{k}={v}" for k, v in counts.items()], counts
+        if params:
+            counts["raw_all"] = n_raw_all
+        # raw (all live rows) against core, source against raw as of the bound
+        diffs = [abs(n_raw_all - n_core)] + ([abs(n_src - n_raw)] if n_src is not None else [])
+        return max(counts["source"] or 0, n_raw), sum(diffs), [f"{k}={v}" for k, v in counts.items()], \
+            {**counts, **bound}
     cursor = sql.Identifier(check["cursor"])
     newest_raw = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(cursor, raw)).fetchone()[0]
     if src is None:
-        return 1, 0, [], {"raw_newest": newest_raw, "source_newest": None}
-    newest_src = src.execute(sql.SQL("SELECT max({})::text FROM {}").format(cursor, src_table)).fetchone()[0]
-    behind = src.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} > %s::{}").format(
-        src_table, cursor, sql.SQL(_cursor_type(src, source, check))), (newest_raw,)).fetchone()[0] \
-        if newest_raw is not None else _count(src, src_table)
+        return 1, 0, [], {"raw_newest": newest_raw, "source_newest": None, **bound}
+    where, params = _before(src, src_table, check["cursor"], as_of)
+    newest_src = src.execute(sql.SQL("SELECT max({})::text FROM {} WHERE {}").format(cursor, src_table, where),
+                             params).fetchone()[0]
+    if newest_raw is not None:
+        behind = src.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} > %s::{} AND {}").format(
+            src_table, cursor, sql.SQL(_column_type(src, src_table, check["cursor"])), where),
+            (newest_raw, *params)).fetchone()[0]
+    else:
+        behind = _count_where(src, src_table, where, params)
     return 1, 1 if behind else 0, [f"source newest {newest_src}", f"raw newest {newest_raw}"], {
-        "source_newest": newest_src, "raw_newest": newest_raw, "source_rows_newer_than_raw": behind}
-
-
-def _cursor_type(src, source: SourceDef, check: dict) -> str:
-    return src.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
-                       "AND attname = %s", (sql.Identifier(source.source_schema, check["source_table"]).as_string(src),
-                                            check["cursor"])).fetchone()[0]
+        "source_newest": newest_src, "raw_newest": newest_raw, "source_rows_newer_than_raw": behind, **bound}
 
 
 CHECKS = ("not_null", "unique", "format", "range", "resolution", "row_count", "freshness", "quarantine")
 
 
 def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
-               skip_tables: dict[str, str] | None = None) -> list[CheckResult]:
+               skip_tables: dict[str, str] | None = None, as_of: datetime | None = None) -> list[CheckResult]:
     """Run every check of the source and record each; returns the results (the caller decides to fail).
 
-    ``skip_tables`` maps a table to the reason its checks are skipped (its transform did not run).
+    ``skip_tables`` maps a table to the reason its checks are skipped (its transform did not run);
+    ``as_of`` is the run's upper bound for the checks that compare with the source (row_count, freshness).
     """
     skip_tables = skip_tables or {}
     checks = load_checks(settings.include_dir, source.name)
@@ -172,7 +219,7 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                     if check.get("table") in skip_tables:
                         raise _Skipped(skip_tables[check["table"]])
                     if check["type"] in ("row_count", "freshness"):
-                        checked, failed, samples, extra = _source_checks(wh, src, check, source)
+                        checked, failed, samples, extra = _source_checks(wh, src, check, source, as_of)
                     else:
                         checked, failed, samples, extra = _sql_check(wh, settings.include_dir, check, job_id)
                     passed = _passed(check, checked, failed)
@@ -191,6 +238,8 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                                "skipped": str(exc).strip().splitlines()[0]}
                 except psycopg.Error as exc:
                     wh.rollback()
+                    if src is not None:
+                        src.rollback()
                     checked, failed, passed = 0, 0, False
                     details = {"severity": check.get("severity", "error"), "error": str(exc).strip()}
                 res = CheckResult(check["name"], check["type"], check.get("table") or check.get("raw_table") or
@@ -225,7 +274,8 @@ def run_validate_stage(ctx: Any) -> dict[str, Any]:
     job = Journal(ctx.warehouse, ctx.settings.include_dir).get_job(ctx.job_id)
     targets = (((job.get("config") or {}).get("stages") or {}).get("transform") or {}).get("targets") or {}
     skip = {t: d["mode"] for t, d in targets.items() if str(d.get("mode", "")).startswith("skipped")}
-    results = run_checks(ctx.settings, ctx.source, ctx.job_id, skip)
+    as_of = ctx.data_interval[1] if ctx.data_interval else ctx.upper_bound  # what this run read up to
+    results = run_checks(ctx.settings, ctx.source, ctx.job_id, skip, as_of=as_of)
     failed_errors = [r for r in results if r.passed is False and r.severity == "error"]
     detail = {"checks": len(results), "passed": sum(bool(r.passed) for r in results),
               "skipped": [r.name for r in results if r.passed is None],
@@ -235,7 +285,7 @@ def run_validate_stage(ctx: Any) -> dict[str, Any]:
         ctx.detail_on_failure = detail
         raise ChecksFailed(f"{len(failed_errors)} data-quality check(s) failed for {ctx.source.name}: " + "; ".join(
             f"{r.name} ({r.failed} of {r.checked} failed; e.g. {', '.join(map(str, r.details.get('sample_keys', [])[:5]))})"
-            for r in failed_errors))
+            for r in failed_errors), [r.name for r in failed_errors])
     return detail
 
 

@@ -120,9 +120,9 @@ class Settings:
     embedded_port: int | None
     cursor_overlap_minutes: int = 5
     lock_wait_seconds: int = 60
-    source_retry_minutes: int = 30
-    source_retries: int = 6                    # Airflow retries of a task that reads the source
-    source_retry_seconds: int | None = None    # overrides source_retry_minutes (quick local trials, tests)
+    # Airflow retries of a task that failed transiently (source/warehouse unreachable, throttled): one delay
+    # (seconds) per retry, PARTNER_SYNC_TASK_RETRY_DELAYS; other failures are never retried.
+    task_retry_delays: tuple[float, ...] = (300.0, 600.0, 1200.0)
     schema_artifacts_dir: Path | None = None
     language: str = "en_US"
     ops_retention_days: int = 90
@@ -205,6 +205,29 @@ def _int(env: Mapping[str, str], key: str, default: int, problems: list[str], mi
     return value
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _durations(env: Mapping[str, str], key: str, default: str, problems: list[str]) -> tuple[float, ...]:
+    """``5m,10m,20m`` (units s, m, h; a bare number is minutes) as seconds; ``none`` or ``0`` is empty."""
+    raw = (env.get(key) or default).strip()
+    if raw.lower() in ("none", "0", "off"):
+        return ()
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        unit = part[-1:].lower() if part[-1:].isalpha() else "m"
+        number = part[:-1] if part[-1:].isalpha() else part
+        try:
+            value = float(number) * _UNITS[unit]
+            if value <= 0:
+                raise ValueError
+        except (KeyError, ValueError):
+            problems.append(f"{key}={raw!r}: {part!r} is not a positive duration like 30s, 5m or 1h")
+            return ()
+        out.append(value)
+    return tuple(out)
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
     """Build Settings from ``env`` (default: os.environ plus ``.env``); raise ConfigError listing all problems."""
     if env is None:
@@ -262,9 +285,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         embedded_port=port,
         cursor_overlap_minutes=_int(env, "PARTNER_SYNC_CURSOR_OVERLAP_MINUTES", 5, problems),
         lock_wait_seconds=_int(env, "PARTNER_SYNC_LOCK_WAIT_SECONDS", 60, problems),
-        source_retry_minutes=_int(env, "PARTNER_SYNC_SOURCE_RETRY_MINUTES", 30, problems, minimum=1),
-        source_retries=_int(env, "PARTNER_SYNC_SOURCE_RETRIES", 6, problems, minimum=0),
-        source_retry_seconds=_int(env, "PARTNER_SYNC_SOURCE_RETRY_SECONDS", 0, problems, minimum=0) or None,
+        task_retry_delays=_durations(env, "PARTNER_SYNC_TASK_RETRY_DELAYS", "5m,10m,20m", problems),
         schema_artifacts_dir=Path(env.get("PARTNER_SYNC_SCHEMA_DIR") or project_dir / "data" / "schemas"),
         language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
         ops_retention_days=_int(env, "PARTNER_SYNC_OPS_RETENTION_DAYS", 90, problems, minimum=1),

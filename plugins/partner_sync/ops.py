@@ -59,6 +59,26 @@ class Journal:
             "job_id": job_id, "status": status, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str) if error_details else None}, fetch=False)
 
+    def record_attempt(self, job_id: uuid.UUID, attempt: dict[str, Any]) -> None:
+        """One Airflow try of a task, appended to config->'attempts'."""
+        self.db.execute_query(self._sql("record_attempt"), {
+            "job_id": job_id, "attempt": json.dumps(attempt, default=str)}, fetch=False)
+
+    def resume_job(self, job_id: uuid.UUID, try_number: int) -> bool:
+        """A retried task runs: a pending_retry / failed job is running again; True when it was reopened."""
+        return bool(self.db.execute_query(self._sql("resume_job"), {"job_id": job_id, "try_number": try_number}))
+
+    def job_for_run(self, dag_id: str, run_id: str) -> tuple[uuid.UUID, str] | None:
+        """(job id, status) of an Airflow DAG run's job, or None."""
+        rows = self.db.execute_query(self._sql("job_for_run"), {"dag_id": dag_id, "run_id": run_id})
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def fail_open_job(self, job_id: uuid.UUID, error: str | None, error_details: dict[str, Any]) -> bool:
+        """Close a still open job as failed (Airflow will not try again); True when it was open."""
+        return bool(self.db.execute_query(self._sql("fail_open_job"), {
+            "job_id": job_id, "error_message": mask_dsn(error) if error else None,
+            "error_details": json.dumps(error_details, default=str)}))
+
     def stage_details(self, job_id: uuid.UUID) -> dict[str, Any]:
         """Each stage's recorded outcome (config->'stages'): all that closing a job needs to read."""
         rows = self.db.execute_query("SELECT config->'stages' FROM ops.sync_jobs WHERE job_id = %s", (job_id,))

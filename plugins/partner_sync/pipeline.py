@@ -10,12 +10,12 @@ import importlib
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from partner_sync.config import Settings
 from partner_sync.database import Database
+from partner_sync.failures import Failure, classify
 from partner_sync.logs import kv
 from partner_sync.ops import Journal
 from partner_sync.source_defs import SourceDef, load_source
@@ -37,7 +37,9 @@ class StageContext:
     tables: list[str] | None = None
     data_interval: tuple[Any, Any] | None = None
     detail_on_failure: dict[str, Any] | None = None
-    upper_bound: Any = None  # scheduled Airflow run: read up to its data interval's end
+    upper_bound: Any = None  # Airflow run: read up to its interval end (scheduled) or its run_after (manual)
+    # False under Airflow: the task layer sets failed / pending_retry from Airflow's own retry decision
+    close_on_failure: bool = True
     loads: list[Any] = field(default_factory=list)
     partial: bool = False
     status: str = "running"
@@ -184,20 +186,14 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
                 log.warning(kv("stage.noop", source=ctx.source.name, job=ctx.job_id, stage=stage,
                                reason=detail.get("reason", "")))
     except Exception as exc:
-        from partner_sync.database import DatabaseUnavailable
-
         seconds = round(time.monotonic() - started, 3)
-        failed = {**(ctx.detail_on_failure or {}), "status": "failed", "seconds": seconds, "error": str(exc)}
+        failure = classify(exc)
+        failed = {**(ctx.detail_on_failure or {}), "status": "failed", "seconds": seconds, "error": str(exc),
+                  "transient": failure.transient}
         journal.record_stage(ctx.job_id, stage, failed, (ctx.detail_on_failure or {}).get("counts"))
-        if isinstance(exc, DatabaseUnavailable):
-            # seed scenario 2: the source is down; the job waits for the next attempt instead of failing
-            retry_at = datetime.now(timezone.utc) + timedelta(minutes=ctx.settings.source_retry_minutes)
-            journal.finish_job(ctx.job_id, "pending_retry", error=f"{stage}: {exc}",
-                               error_details={"stage": stage, "next_attempt_at": retry_at.isoformat()})
-        else:
+        if ctx.close_on_failure:  # outside Airflow nothing retries: the job is over
             journal.finish_job(ctx.job_id, "failed", error=f"{stage}: {exc}",
-                               error_details={"stage": stage, **({"failed_tables": ctx.detail_on_failure.get(
-                                   "failed_tables")} if ctx.detail_on_failure else {})})
+                               error_details=failure_details(ctx, stage, failure))
         log.error(kv("stage.failed", source=ctx.source.name, job=ctx.job_id, stage=stage, error=exc))
         raise
     seconds = round(time.monotonic() - started, 3)
@@ -221,7 +217,6 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
 
     A failure marks the job failed (naming the table) and re-raises, so that mapped task fails alone.
     """
-    from partner_sync.database import DatabaseUnavailable
     from partner_sync.raw.sync import discover_table, load_one, load_options
 
     journal = _journal(ctx.settings, ctx.warehouse)
@@ -231,15 +226,12 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
                         load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
                                      upper_bound=ctx.upper_bound), session=ctx.session, warehouse=ctx.warehouse)
     except Exception as exc:
-        journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc)})
-        if isinstance(exc, DatabaseUnavailable):
-            retry_at = datetime.now(timezone.utc) + timedelta(minutes=ctx.settings.source_retry_minutes)
-            journal.finish_job(ctx.job_id, "pending_retry", error=f"raw_load {table}: {exc}",
-                               error_details={"stage": "raw_load", "table": table,
-                                              "next_attempt_at": retry_at.isoformat()})
-        else:
+        failure = classify(exc)
+        journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc),
+                                                             "transient": failure.transient})
+        if ctx.close_on_failure:
             journal.finish_job(ctx.job_id, "failed", error=f"raw_load {table}: {exc}",
-                               error_details={"stage": "raw_load", "failed_tables": {table: str(exc)}})
+                               error_details=failure_details(ctx, "raw_load", failure, table))
         raise
     detail = {**load.as_dict(), "status": "success", "partial": load.quarantined > 0}
     journal.record_table(ctx.job_id, "raw_load", table, detail,
@@ -248,6 +240,19 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
     log.info(kv("stage.table", source=ctx.source.name, job=ctx.job_id, stage="raw_load", table=table,
                 inserted=load.inserted, updated=load.updated, quarantined=load.quarantined))
     return detail
+
+
+def failure_details(ctx: StageContext, stage: str, failure: Failure, table: str | None = None) -> dict[str, Any]:
+    """The job's error_details for a failed stage (or table): what failed, whether a retry can help."""
+    details: dict[str, Any] = {"stage": stage, "kind": failure.kind, "transient": failure.transient}
+    if table is not None:
+        details["table"] = table
+        details["failed_tables"] = {table: failure.message}
+    elif ctx.detail_on_failure and ctx.detail_on_failure.get("failed_tables"):
+        details["failed_tables"] = ctx.detail_on_failure["failed_tables"]
+    if ctx.detail_on_failure and ctx.detail_on_failure.get("failed_error"):
+        details["failed_checks"] = ctx.detail_on_failure["failed_error"]
+    return details
 
 
 def finish_job(settings: Settings, warehouse: Database, job_id: uuid.UUID, status: str = "success") -> str:

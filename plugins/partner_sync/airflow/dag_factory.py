@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,6 +19,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, chain, task
 
 from partner_sync import pipeline
+from partner_sync.airflow import job_state
 from partner_sync.config import Settings, get_config
 from partner_sync.database import Database
 from partner_sync.source_defs import SourceDef, load_sources
@@ -29,14 +29,17 @@ log = logging.getLogger(__name__)
 DEFAULT_SCHEDULE = "0 2 * * *"
 MAINTENANCE_SCHEDULE = "0 4 * * 0"  # weekly, Sunday 04:00 UTC
 START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "partner_sync",
-    "retries": 3,
-    "retry_delay": timedelta(minutes=2),
-    # Airflow 3.x: a multiplier (2.0 doubles the delay each try), no longer a bool (True == 1 == constant).
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=30),
-}
+DEFAULT_ARGS: dict[str, Any] = {"owner": "partner_sync"}
+
+
+def _default_args(settings: Settings) -> dict[str, Any]:
+    """Owner, retries that fit the failure (transient only, PARTNER_SYNC_TASK_RETRY_DELAYS) and the callbacks
+    that alert and close the run's job after the last try."""
+    from partner_sync.airflow.job_state import close_job_on_task_failure
+    from partner_sync.airflow.retries import retry_args
+
+    return {**DEFAULT_ARGS, **retry_args(settings.task_retry_delays),
+            "on_failure_callback": [*_failure_callbacks(settings), close_job_on_task_failure]}
 
 
 def dag_id_for(source_name: str) -> str:
@@ -57,20 +60,25 @@ def _params(context: dict[str, Any]) -> tuple[bool, list[str] | None]:
 
 
 def _window(context: dict[str, Any]) -> dict[str, Any]:
-    """How far raw_load reads, from the Airflow run (the engine's StageContext fields).
+    """How far raw_load reads (and the checks look), from the Airflow run (the engine's StageContext fields).
 
-    A backfill run reads exactly its data interval (``data_interval``); every other run (scheduled,
-    manual, asset-triggered) reads from the table's watermark up to the run's interval end
-    (``upper_bound``), so a skipped day is never a gap. Airflow 3's cron schedules default to
-    CronTriggerTimetable, whose interval is a point (start == end == logical date): fine as an upper
-    bound, meaningless as a window -- hence a zero-width interval is never passed as ``data_interval``.
+    - backfill: exactly its data interval (``data_interval``);
+    - scheduled: from the table's watermark up to its interval end (``upper_bound``), so a skipped day is
+      never a gap and the 02:00 run of today stops at 02:00;
+    - manual / REST API / asset-triggered / anything else: from the watermark up to the moment the run was
+      triggered (its ``run_after``), i.e. "sync now" -- not the last complete interval.
+
+    Airflow 3's CronTriggerTimetable intervals are points (start == end): a zero-width backfill interval is
+    never passed as a window, its end is an upper bound.
     """
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
     run = context.get("dag_run")
     run_type = str(getattr(getattr(run, "run_type", None), "value", getattr(run, "run_type", "")) or "")
     if run_type == "backfill" and start is not None and end is not None and start < end:
         return {"data_interval": (start, end)}
-    return {"upper_bound": end}
+    if run_type in ("backfill", "scheduled"):
+        return {"upper_bound": end}
+    return {"upper_bound": getattr(run, "run_after", None) or end}
 
 
 def _settings_for(source: SourceDef) -> Settings:
@@ -104,7 +112,14 @@ def _context(source: SourceDef, stage_context: dict[str, Any], warehouse: Databa
              job_id: uuid.UUID) -> pipeline.StageContext:
     full_refresh, tables = _params(stage_context)
     return pipeline.StageContext(settings=settings, source=source, job_id=job_id, warehouse=warehouse,
-                                 full_refresh=full_refresh, tables=tables, **_window(stage_context))
+                                 full_refresh=full_refresh, tables=tables, close_on_failure=False,
+                                 **_window(stage_context))
+
+
+def _journal(settings: Settings, warehouse: Database):
+    from partner_sync.ops import Journal
+
+    return Journal(warehouse, settings.include_dir)
 
 
 def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
@@ -115,7 +130,8 @@ def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
             job_id = pipeline.open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables,
                                        airflow=_airflow_info(context))
             context["ti"].xcom_push(key="job_id", value=str(job_id))
-            with _context(source, context, warehouse, settings, job_id) as ctx:
+            with _context(source, context, warehouse, settings, job_id) as ctx, \
+                    job_state.tracked(_journal(settings, warehouse), job_id, context, "extract"):
                 names = pipeline.extract_tables(ctx)
         log.info("%s extract: %d tables to load (job %s)", source.name, len(names), job_id)
         return names
@@ -128,7 +144,9 @@ def _load_callable(source: SourceDef) -> Callable[..., dict]:
     def raw_load(table: str, **context: Any) -> dict:
         settings = _settings_for(source)
         with Database.from_settings(settings) as warehouse, warehouse.pinned():
-            with _context(source, context, warehouse, settings, _job_id(context)) as ctx:
+            job_id = _job_id(context)
+            with _context(source, context, warehouse, settings, job_id) as ctx, \
+                    job_state.tracked(_journal(settings, warehouse), job_id, context, "raw_load", table):
                 detail = pipeline.load_one_table(ctx, table)
         return {k: detail[k] for k in ("table", "inserted", "updated", "unchanged", "quarantined", "deleted")}
 
@@ -144,11 +162,12 @@ def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any], **
         ctx = _context(source, context, warehouse, settings, job_id)
         for key, value in extra.items():
             setattr(ctx, key, value)
-        result = pipeline.run_stage(ctx, stage)
-        log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
-        if stage == pipeline.STAGES[-1]:
-            final = pipeline.finish_job(settings, warehouse, job_id, "success")
-            log.info("%s job %s finished: %s", source.name, job_id, final)
+        with ctx, job_state.tracked(_journal(settings, warehouse), job_id, context, stage):
+            result = pipeline.run_stage(ctx, stage)
+            log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
+            if stage == pipeline.STAGES[-1]:
+                final = pipeline.finish_job(settings, warehouse, job_id, "success")
+                log.info("%s job %s finished: %s", source.name, job_id, final)
     return str(job_id)
 
 
@@ -215,10 +234,8 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
     settings = settings or get_config()
     schedule = _schedule_for(source)
     table_names = list(source.tables)
-    callbacks = _failure_callbacks(settings)
-    source_delay = (timedelta(seconds=settings.source_retry_seconds) if settings.source_retry_seconds
-                    else timedelta(minutes=settings.source_retry_minutes))
-    source_reads = {"retries": settings.source_retries, "retry_delay": source_delay, "retry_exponential_backoff": 0}
+    default_args = _default_args(settings)
+    callbacks = default_args["on_failure_callback"]
     with DAG(
         dag_id=dag_id_for(source.name),
         description=source.description or f"partner_sync: sync {source.name}",
@@ -227,7 +244,8 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks},
+        default_args=default_args,
+        on_failure_callback=_close_job_on_dag_failure,
         tags=["partner_sync", source.name],
         deadline=_deadline_alerts(source, schedule, settings),
         template_searchpath=[str(settings.include_dir / "sql")],
@@ -241,12 +259,12 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         },
     ) as dag:
         extract = task(task_id="extract", doc_md="Discover the source catalog; open the run's job.",
-                       **source_reads)(_extract_callable(source))()
+                       )(_extract_callable(source))()
         load_kwargs: dict[str, Any] = {"task_id": "raw_load", "map_index_template": "{{ task.op_kwargs['table'] }}",
                                        "doc_md": "One mapped task per table: stream into raw (COPY, upsert)."}
         if source.pool:
             load_kwargs["pool"] = source.pool  # caps concurrent reads of the source database
-        raw_load = task(**load_kwargs, **source_reads)(_load_callable(source)).expand(table=extract)
+        raw_load = task(**load_kwargs)(_load_callable(source)).expand(table=extract)
         from partner_sync.airflow.operators import TransformOperator
         from partner_sync.transform import template_files
 
@@ -263,6 +281,12 @@ def _deadline_alerts(source: SourceDef, schedule: str, settings: Settings) -> li
     from partner_sync.airflow.deadlines import deadline_alerts
 
     return deadline_alerts(source, schedule, settings)
+
+
+def _close_job_on_dag_failure(context: dict[str, Any]) -> None:
+    from partner_sync.airflow.job_state import close_job_on_dag_failure
+
+    close_job_on_dag_failure(context)
 
 
 def _failure_callbacks(settings: Settings) -> list:
@@ -301,7 +325,7 @@ def build_search_dag(sources: list[SourceDef], settings: Settings) -> DAG:
         schedule = schedule | asset
     with DAG(dag_id="search_refresh", description="partner_sync: Odoo <-> ACE matching on fresh embeddings",
              schedule=schedule, start_date=START_DATE, catchup=False, max_active_runs=1,
-             default_args={**DEFAULT_ARGS, "on_failure_callback": _failure_callbacks(settings)},
+             default_args=_default_args(settings),
              tags=["partner_sync", "search"],
              doc_md="Fills `search.similarity_cache` (`partner_sync match`) whenever a source DAG's embed task "
                     "emits its Asset.") as dag:
@@ -334,7 +358,7 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
 
     with DAG(dag_id="partner_sync_maintenance", description="partner_sync: weekly VACUUM ANALYZE, reconcile, prune",
              schedule=MAINTENANCE_SCHEDULE, start_date=START_DATE, catchup=False, max_active_runs=1,
-             default_args={**DEFAULT_ARGS, "on_failure_callback": _failure_callbacks(settings)},
+             default_args=_default_args(settings),
              tags=["partner_sync", "maintenance"],
              doc_md="Seed: *schedule regular VACUUM ANALYZE*; plus the weekly ingestion reconciliation "
                     "(rows the change cursor missed) and pruning of ops rows older than "

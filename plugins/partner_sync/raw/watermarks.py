@@ -48,7 +48,7 @@ class Window:
                 "upper": str(self.upper) if self.upper is not None else None, "reason": self.reason}
 
 
-def _to_cursor_type(value: datetime, cursor_type: str) -> object:
+def to_cursor_type(value: datetime, cursor_type: str) -> object:
     """Airflow intervals are aware UTC datetimes; Odoo's write_date is naive UTC."""
     if cursor_type == "timestamp without time zone" and value.tzinfo is not None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -80,9 +80,9 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
         if not is_time:
             raise ValueError(f"table {table}: a data interval needs a timestamp cursor, {cursor} is {cursor_type}")
         start, end = data_interval
-        return Window(_to_cursor_type(start - overlap, cursor_type), _to_cursor_type(end, cursor_type),
+        return Window(to_cursor_type(start - overlap, cursor_type), to_cursor_type(end, cursor_type),
                       lower_inclusive=True, reason="data interval")
-    upper = _to_cursor_type(upper_bound, cursor_type) if upper_bound is not None and is_time else None
+    upper = to_cursor_type(upper_bound, cursor_type) if upper_bound is not None and is_time else None
     mark = read_watermark(conn, include_dir, source, table)
     if mark is None:
         return Window(None, upper, reason="first load: full read")
