@@ -318,6 +318,33 @@ def test_drift_add_keep_widen_and_refuse(env):
     assert status == "failed" and "lead" in details["failed_tables"]
 
 
+def test_drift_narrowing_keeps_the_wider_raw_type(env):
+    """A source column that narrows (bigint -> int, numeric scale drop, varchar shrink) leaves raw as wide as
+    it was: stored values keep fitting, and a later widening back needs no ALTER."""
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE lead (id int PRIMARY KEY, big bigint, code varchar(50), amount numeric(12,4), "
+                  "write_date timestamp)",
+             "INSERT INTO lead VALUES (1, 9000000000, repeat('y', 40), 12345678.1234, now())")
+    sync(settings, source(LEAD))
+    sql_exec(src, "DELETE FROM lead",
+             "ALTER TABLE lead ALTER COLUMN big TYPE int, ALTER COLUMN code TYPE varchar(10), "
+             "ALTER COLUMN amount TYPE numeric(10,2)",
+             "INSERT INTO lead VALUES (2, 7, 'short', 12345678.12, now())")
+    _, loads, ctx = sync(settings, source(LEAD), full_refresh=True)
+    drift = loads["lead"].drift
+    assert "widened" not in drift and "refused" not in drift
+    assert sorted(drift["kept_wider"]) == ["amount: numeric(12,4) (source numeric(10,2))",
+                                           "big: bigint (source integer)",
+                                           "code: character varying(50) (source character varying(10))"]
+    types = dict(rows(wh, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                          "attrelid = 'raw.odoo_lead'::regclass AND attnum > 0"))
+    assert (types["big"], types["code"], types["amount"]) == ("bigint", "character varying(50)", "numeric(12,4)")
+    assert ctx.status == "success" and loads["lead"].quarantined == 0
+    # the row stored before the narrowing keeps its wide values; the new row lands next to it
+    assert rows(wh, "SELECT id, big, code, amount::text, _deleted_at IS NOT NULL FROM raw.odoo_lead ORDER BY id") == [
+        (1, 9000000000, "y" * 40, "12345678.1234", True), (2, 7, "short", "12345678.1200", False)]
+
+
 # -- quarantine ---------------------------------------------------------------------------------
 def test_bad_rows_quarantined_good_rows_loaded(env):
     settings, src, wh = env
