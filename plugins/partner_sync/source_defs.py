@@ -5,6 +5,7 @@ Adding a source is adding a YAML file; the DAG factory and the CLI both read the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,30 @@ MODES = ("database", "odoo_rpc", "partner_central")
 # The connection an API mode reads its credentials from when the YAML names none.
 DEFAULT_API_CONNECTIONS = {"odoo_rpc": "odoo_api", "partner_central": "aws_partner_central"}
 CATALOGS = ("AWS", "Sandbox")
+
+
+# Column names (and JSON keys) never mirrored or shown. A pattern matches anywhere in the name, in any case, and
+# also against the name in snake_case, so ``ApiKey``, ``accessToken``, ``x_passwd`` and ``private_key`` all
+# count. A source YAML may replace them (``secret_patterns``).
+DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
+    "password", "passwd", "token", "secret", "api_key", "apikey", "private_key", "credential")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def secret_pattern_in(name: str, patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS) -> str | None:
+    """The first pattern that ``name`` (as written or as snake_case) matches, or None."""
+    snake = _CAMEL_HUMP.sub("_", name).replace("-", "_").replace(" ", "_")
+    if _any_of(patterns).search(name) is None and _any_of(patterns).search(snake) is None:
+        return None  # one scan for all patterns: most names stop here
+    for pattern in patterns:
+        if re.search(pattern, name, re.IGNORECASE) or re.search(pattern, snake, re.IGNORECASE):
+            return pattern
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
 
 
 class SourceDefinitionError(ValueError):
@@ -65,7 +90,7 @@ class SourceDef:
     pool: str | None = None
     deadline: str | None = None  # HH:MM UTC by which the daily run must have finished (freshness.py; 06:00)
     path: Path | None = field(default=None, compare=False)
-    secret_patterns: tuple[str, ...] = ("password", "token", "secret", "api_key")
+    secret_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
     source_schema: str = "public"
     transforms: tuple[TransformDef, ...] = ()
     ace_id_field: str | None = None  # odoo: the crm_lead column some partners keep the ACE id in (x_studio_...)
@@ -181,7 +206,7 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
     return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
                      schedule=data.get("schedule"), pool=data.get("pool"), deadline=deadline, path=path,
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
-                     or ("password", "token", "secret", "api_key"),
+                     or DEFAULT_SECRET_PATTERNS,
                      source_schema=str(data.get("source_schema", "public")),
                      transforms=_transforms(data.get("transforms"), where),
                      ace_id_field=data.get("ace_id_field") or None, **api)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -11,8 +10,8 @@ from typing import Any, Sequence
 import psycopg
 
 from partner_sync.database import Database, mask_dsn
+from partner_sync.source_defs import secret_pattern_in
 
-SECRET_KEY = re.compile(r"password|passwd|secret|token|api_key|apikey|credential", re.I)
 MASK = "***"
 
 
@@ -38,7 +37,7 @@ def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return mask_dsn(value)
     if isinstance(value, dict):
-        return {k: (MASK if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "") else scrub(v))
+        return {k: (MASK if isinstance(k, str) and secret_pattern_in(k) and v not in (None, "") else scrub(v))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [scrub(v) for v in value]

@@ -6,17 +6,12 @@ out of the mirror, and discovery reports each one with the reason.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
 import psycopg
 
-from partner_sync.source_defs import SourceDef, TableDef
+from partner_sync.source_defs import SourceDef, TableDef, secret_pattern_in
 from partner_sync.sql_files import load_sql
-
-DEFAULT_SECRET_PATTERNS = ("password", "token", "secret", "api_key")
-
 
 @dataclass(frozen=True)
 class Column:
@@ -59,17 +54,8 @@ def secret_reason(column: str, table: TableDef, patterns: tuple[str, ...]) -> st
         return "excluded in the source definition"
     if column in table.include_columns:
         return None
-    if _any_secret(tuple(patterns)).search(column) is None:  # one scan for all patterns; most columns stop here
-        return None
-    for pattern in patterns:
-        if re.search(pattern, column, re.IGNORECASE):
-            return f"matches secret pattern {pattern!r}"
-    return None
-
-
-@functools.lru_cache(maxsize=16)
-def _any_secret(patterns: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+    pattern = secret_pattern_in(column, tuple(patterns))
+    return None if pattern is None else f"matches secret pattern {pattern!r}"
 
 
 def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables: list[str] | None = None,
