@@ -446,6 +446,55 @@ def test_backfill_over_two_days_reads_each_day_exactly(warehouse, demo_sources):
     assert staged[0] >= 3 and staged[1] >= 2
 
 
+def _task_states(dag_id: str, run_id: str) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return dict(session.execute(select(TaskInstance.task_id, TaskInstance.state)
+                                    .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)).all())
+
+
+@pytest.mark.slow
+def test_maintenance_and_search_refresh_run_in_dag_test(warehouse, demo_sources):
+    """The two DAGs besides the source DAGs, run for real: reconcile brings back rows raw lost, VACUUM and
+    pruning run, and search_refresh writes match decisions from the embeddings the pipelines made."""
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    from partner_sync.pipeline import run_source
+
+    settings = get_config()
+    for name in SOURCES:
+        run_source(settings, name)
+    with psycopg.connect(warehouse, autocommit=True) as conn:  # rows the change cursor missed, as it were
+        lost = [r[0] for r in conn.execute("DELETE FROM raw.odoo_crm_lead WHERE id IN "
+                                           "(SELECT id FROM raw.odoo_crm_lead ORDER BY id LIMIT 3) RETURNING id")]
+    assert len(lost) == 3
+
+    dr = _run("partner_sync_maintenance")
+    assert dr.state == DagRunState.SUCCESS
+    assert _task_states("partner_sync_maintenance", dr.run_id) == {
+        task: TaskInstanceState.SUCCESS for task in ("reconcile_odoo", "reconcile_apn", "vacuum_analyze", "prune_ops")}
+    with psycopg.connect(warehouse) as conn:
+        back = conn.execute("SELECT id FROM raw.odoo_crm_lead WHERE id = ANY(%s) AND _deleted_at IS NULL",
+                            (lost,)).fetchall()
+        reconciles = conn.execute("SELECT source_system, status FROM ops.sync_jobs WHERE job_type = 'reconcile' "
+                                  "ORDER BY source_system").fetchall()
+    assert sorted(r[0] for r in back) == sorted(lost)
+    assert reconciles == [("apn", "success"), ("odoo", "success")]
+
+    dr = _run("search_refresh")
+    assert dr.state == DagRunState.SUCCESS
+    assert _task_states("search_refresh", dr.run_id) == {"match": TaskInstanceState.SUCCESS}
+    with psycopg.connect(warehouse) as conn:
+        decisions = conn.execute("SELECT count(*) FROM search.match_decisions").fetchone()[0]
+        cached = conn.execute("SELECT count(*) FROM search.similarity_cache").fetchone()[0]
+        odoo_opportunities = conn.execute("SELECT count(*) FROM core.odoo_opportunities").fetchone()[0]
+    assert odoo_opportunities > 0 and decisions == odoo_opportunities  # one decision per Odoo opportunity
+    assert cached > 0
+
+
 def test_transform_sql_is_rendered_through_template_fields(dagbag):
     """The transform task's SQL comes from include/sql/transform files, rendered by Airflow (UI: Rendered)."""
     op = dagbag.get_dag("odoo_sync").get_task("transform")
