@@ -1,12 +1,11 @@
 """One run of one source: extract -> raw_load -> transform -> validate -> embed, journaled in ops.
 
-The CLI (``partner_sync run``) and the Airflow tasks both call these functions; a stage whose engine
-has not been built yet is a named no-op that says so in the log and in the job record.
+The CLI (``partner_sync run``) and the Airflow tasks both call these functions; ``STAGE_FUNCTIONS`` maps
+each stage to the engine function that runs it.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 import uuid
@@ -14,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from partner_sync.config import Settings
+from partner_sync.checks import run_validate_stage
 from partner_sync.database import Database
+from partner_sync.embed.stage import run_embed_stage
 from partner_sync.failures import Failure, classify
 from partner_sync.logs import kv
 from partner_sync.ops import Journal
 from partner_sync.source_defs import SourceDef, load_source
+from partner_sync.transform import run_transform_stage
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +80,6 @@ class StageResult:
 
 StageFn = Callable[[StageContext], dict[str, Any]]
 
-PENDING_ENGINES = {
-    "transform": "core SQL templates (transform issue)",
-    "validate": "declarative quality checks (validate issue)",
-    "embed": "sentence-transformers embeddings (embeddings issue)",
-}
-# Later stages live in their own modules, found by name so the pipeline never imports them eagerly;
-# until a module exists its stage is a named no-op.
-STAGE_MODULES = {
-    "transform": "partner_sync.transform:run_transform_stage",
-    "validate": "partner_sync.checks:run_validate_stage",
-    "embed": "partner_sync.embed.stage:run_embed_stage",
-}
-
-
 def _extract(ctx: StageContext) -> dict[str, Any]:
     """Read the source catalog: every column of every table, and which columns stay at the source."""
     from partner_sync.raw.sync import discover_source
@@ -126,22 +114,13 @@ def _raw_load(ctx: StageContext) -> dict[str, Any]:
     return detail
 
 
-# Engines register here as they land; a stage without one is a no-op that names where it will come from.
-STAGE_IMPLEMENTATIONS: dict[str, StageFn] = {"extract": _extract, "raw_load": _raw_load}
-
-
-def _stage_from_module(stage: str) -> StageFn | None:
-    target = STAGE_MODULES.get(stage)
-    if target is None:
-        return None
-    module_name, func = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None  # not built yet
-        raise
-    return getattr(module, func)
+STAGE_FUNCTIONS: dict[str, StageFn] = {
+    "extract": _extract,
+    "raw_load": _raw_load,
+    "transform": run_transform_stage,
+    "validate": run_validate_stage,
+    "embed": run_embed_stage,
+}
 
 
 def _journal(ctx_settings: Settings, warehouse: Database) -> Journal:
@@ -174,17 +153,11 @@ def run_stage(ctx: StageContext, stage: str) -> StageResult:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
     journal = _journal(ctx.settings, ctx.warehouse)
     started = time.monotonic()
-    impl = STAGE_IMPLEMENTATIONS.get(stage) or _stage_from_module(stage)
     try:
-        if impl is None:
-            detail = {"status": "noop", "reason": f"not implemented yet: {PENDING_ENGINES[stage]}"}
+        detail = {"status": "success", **STAGE_FUNCTIONS[stage](ctx)}
+        if detail["status"] == "noop":  # e.g. embed for a source without core tables
             log.warning(kv("stage.noop", source=ctx.source.name, job=ctx.job_id, stage=stage,
-                           reason=detail["reason"]))
-        else:
-            detail = {"status": "success", **impl(ctx)}
-            if detail["status"] == "noop":
-                log.warning(kv("stage.noop", source=ctx.source.name, job=ctx.job_id, stage=stage,
-                               reason=detail.get("reason", "")))
+                           reason=detail.get("reason", "")))
     except Exception as exc:
         seconds = round(time.monotonic() - started, 3)
         failure = classify(exc)

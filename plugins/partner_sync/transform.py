@@ -189,7 +189,7 @@ def template_files(include_dir, source: SourceDef) -> dict[str, str]:
 
 
 def run_transform_stage(ctx: Any) -> dict[str, Any]:
-    """Pipeline hook (see pipeline.STAGE_MODULES); ``ctx.rendered_sql`` carries Airflow-rendered templates."""
+    """The transform stage (``pipeline.STAGE_FUNCTIONS``); ``ctx.rendered_sql`` carries Airflow-rendered templates."""
     results = transform_source(ctx.settings, ctx.source, job_id=ctx.job_id, full=ctx.full_refresh,
                                rendered=getattr(ctx, "rendered_sql", None))
     return {"targets": {r.target: asdict(r) for r in results},

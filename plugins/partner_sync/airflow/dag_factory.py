@@ -297,15 +297,9 @@ def _failure_callbacks(settings: Settings) -> list:
 
 def _match_callable() -> Callable[..., dict]:
     def match(**context: Any) -> dict:
-        import importlib
+        from partner_sync.match import run_match  # imported in the task: the DAG file parses without scipy
 
-        settings = task_settings_for_warehouse()
-        try:
-            module = importlib.import_module("partner_sync.match")
-        except ModuleNotFoundError:
-            log.warning("search_refresh: partner_sync.match is not built yet; nothing to refresh")
-            return {"status": "noop"}
-        return module.run_match(settings).as_dict()
+        return run_match(task_settings_for_warehouse()).as_dict()
 
     match.__name__ = match.__qualname__ = "search_refresh_match"
     return match
@@ -360,8 +354,9 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
              schedule=MAINTENANCE_SCHEDULE, start_date=START_DATE, catchup=False, max_active_runs=1,
              default_args=_default_args(settings),
              tags=["partner_sync", "maintenance"],
-             doc_md="Seed: *schedule regular VACUUM ANALYZE*; plus the weekly ingestion reconciliation "
-                    "(rows the change cursor missed) and pruning of ops rows older than "
+             doc_md="Weekly housekeeping: `reconcile_<source>` compares every database source table with raw "
+                    "by row hash and reloads the rows the change cursor missed; `vacuum_analyze` runs VACUUM "
+                    "ANALYZE on the raw, core and search schemas; `prune_ops` deletes ops rows older than "
                     "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
         from partner_sync.sources.base import effective_source
 

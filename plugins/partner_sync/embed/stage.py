@@ -114,7 +114,7 @@ def embed_entities(settings: Settings, db: Database, entities: list[Entity],
 
 
 def run_embed_stage(ctx: "StageContext") -> dict[str, Any]:
-    """Pipeline entry point (``partner_sync.pipeline.STAGE_MODULES``): the source's own core tables."""
+    """The embed stage (``partner_sync.pipeline.STAGE_FUNCTIONS``): the source's own core tables."""
     entities = entities_for_source(ctx.source.name)
     if not entities:
         return {"status": "noop", "reason": f"source {ctx.source.name} has no core tables to embed"}
