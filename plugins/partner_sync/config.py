@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -59,9 +59,6 @@ class ConnSpec:
         host = self.host or ""
         port = f":{self.port}" if self.port else ""
         return f"postgresql://{auth}@{host}{port}/{self.dbname or ''}"
-
-    def with_database(self, dbname: str) -> "ConnSpec":
-        return replace(self, dbname=dbname)
 
 
 def parse_connection(conn_id: str, value: str) -> ConnSpec:

@@ -1,4 +1,4 @@
-"""Housekeeping the seed asks for: VACUUM ANALYZE of the data schemas and pruning of old ops rows."""
+"""Weekly housekeeping: VACUUM ANALYZE of the data schemas and pruning of old ops rows."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_all_dags", "build_source_dag", "resolve_connection", "task_settings"]
+__all__ = ["build_all_dags", "build_source_dag", "task_settings"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,7 +19,7 @@ def __getattr__(name: str) -> Any:
         from partner_sync.airflow import dag_factory
 
         return getattr(dag_factory, name)
-    if name in ("resolve_connection", "task_settings"):
+    if name == "task_settings":
         from partner_sync.airflow import connections
 
         return getattr(connections, name)

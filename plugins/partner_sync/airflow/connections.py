@@ -32,17 +32,6 @@ def airflow_connection(conn_id: str) -> ConnSpec | None:
     return parse_connection(conn_id, conn.get_uri())
 
 
-def resolve_connection(settings: Settings, conn_id: str) -> ConnSpec:
-    """Airflow's connection ``conn_id`` when it exists, else ``settings.conn(conn_id)``."""
-    spec = airflow_connection(conn_id)
-    if spec is not None:
-        log.info("connection %s from Airflow: %s", conn_id, spec.masked)
-        return spec
-    spec = settings.conn(conn_id)
-    log.info("connection %s not defined in Airflow; using %s", conn_id, spec.masked)
-    return spec
-
-
 def task_settings(settings: Settings, conn_ids: Iterable[str]) -> Settings:
     """``settings`` with every id of ``conn_ids`` that Airflow defines replaced by Airflow's connection.
 

@@ -1,4 +1,4 @@
-"""The two generated discovery artifacts the seed names, reproducible so a diff shows source drift.
+"""The two generated discovery artifacts (for review and diffing), reproducible so a diff shows source drift.
 
 ``discovery/complete_schemas_merged.json`` holds every source's discovered tables (sorted, no
 timestamps); ``sql/complete_raw_schema.sql`` is the raw DDL generated from it.

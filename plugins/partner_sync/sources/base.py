@@ -155,6 +155,3 @@ def wanted_tables(source: Any, tables: list[str] | None) -> list[Any]:
     """TableDefs of the listed tables, else the enabled ones."""
     return [source.tables[t] for t in tables] if tables else source.enabled_tables
 
-
-def schema_columns(schema: TableSchema) -> list[str]:
-    return [c.name for c in schema.columns]
