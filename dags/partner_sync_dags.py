@@ -1,19 +1,22 @@
-"""partner_sync DAGs (Airflow): one ``<source>_sync`` DAG per ``include/sources/*.yml``.
+"""partner_sync DAGs: one ``<source>_sync`` DAG per ``include/sources/*.yml``, plus matching and maintenance.
 
-Thin on purpose: the DAGs are built by ``partner_sync.airflow.dag_factory``; adding a source is adding
-a YAML file. Airflow puts ``plugins/`` on sys.path; the fallback below covers a plain DagBag load.
+Adding a source is adding a YAML file: the loop below builds its DAG (extract >> raw_load >> transform >>
+validate >> embed); ``partner_sync.airflow.dag_factory`` holds how each DAG is built, the engine does the work.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from partner_sync.airflow.dag_factory import build_maintenance_dag, build_search_dag, build_source_dag, dag_id_for
+from partner_sync.config import get_config
+from partner_sync.source_defs import load_sources
 
-try:
-    import partner_sync  # noqa: F401
-except ImportError:  # e.g. DagBag("dags") in a process that did not add plugins/ to sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
+settings = get_config()
+sources = list(load_sources(settings.include_dir).values())
 
-from partner_sync.airflow.dag_factory import build_all_dags  # noqa: E402
+for source in sources:
+    globals()[dag_id_for(source.name)] = build_source_dag(source, settings)
 
-globals().update(build_all_dags())
+if sources:
+    # matching whenever a source's embeddings are fresh; weekly reconcile, VACUUM ANALYZE and ops pruning
+    search_refresh = build_search_dag(sources, settings)
+    partner_sync_maintenance = build_maintenance_dag(sources, settings)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_all_dags", "build_source_dag", "task_settings"]
+__all__ = ["build_source_dag", "task_settings"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("build_all_dags", "build_source_dag"):
+    if name == "build_source_dag":
         from partner_sync.airflow import dag_factory
 
         return getattr(dag_factory, name)

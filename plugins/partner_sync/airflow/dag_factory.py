@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from pathlib import Path
 from typing import Any, Callable
 
 import pendulum
@@ -22,7 +21,7 @@ from partner_sync import pipeline
 from partner_sync.airflow import job_state
 from partner_sync.config import Settings, get_config
 from partner_sync.database import Database
-from partner_sync.source_defs import SourceDef, load_sources
+from partner_sync.source_defs import SourceDef
 
 log = logging.getLogger(__name__)
 
@@ -364,15 +363,3 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
                  for s in sources if effective_source(settings, s).mode == "database"]  # row hashes need SQL
         chain(recon or [], task(task_id="vacuum_analyze")(vacuum)(), task(task_id="prune_ops")(prune)())
     return dag
-
-
-def build_all_dags(include_dir: Path | str | None = None) -> dict[str, DAG]:
-    """Every DAG keyed by dag id; ``include_dir`` defaults to the configured one."""
-    settings = get_config()
-    include = Path(include_dir) if include_dir is not None else settings.include_dir
-    sources = load_sources(include)
-    dags = {dag_id_for(name): build_source_dag(src, settings) for name, src in sources.items()}
-    if sources:
-        dags["search_refresh"] = build_search_dag(list(sources.values()), settings)
-        dags["partner_sync_maintenance"] = build_maintenance_dag(list(sources.values()), settings)
-    return dags
