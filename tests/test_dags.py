@@ -208,6 +208,34 @@ def test_connection_resolution(warehouse, monkeypatch):
     assert settings.connections["warehouse_db"].dbname == warehouse.rsplit("/", 1)[1]
     assert "apn_db" not in settings.connections  # left to settings.conn(): env variable, else embedded server
 
+def test_api_connection_from_airflow_reaches_the_reader_settings(airflow_env, source_defs, monkeypatch):
+    """An API source's connection that only Airflow knows reaches the engine through the task's settings (the
+    engine itself never imports Airflow); a value the engine read from AIRFLOW_CONN_* at start-up stays."""
+    from partner_sync.airflow.dag_factory import _settings_for
+    from partner_sync.sources.base import api_connection_value
+    from partner_sync.sources.odoo_rpc import parse_odoo_connection
+
+    monkeypatch.delenv("AIRFLOW_CONN_ODOO_API", raising=False)
+    monkeypatch.setenv("PARTNER_SYNC_ODOO_MODE", "odoo_rpc")
+    get_config.cache_clear()
+    try:
+        assert "odoo_api" not in get_config().api_connections  # configuration read once, without it
+        # now only Airflow has it (its environment secrets backend is read at each look-up)
+        monkeypatch.setenv("AIRFLOW_CONN_ODOO_API", "odoo://bot:k3y@odoo.example.com:8069/prod?protocol=jsonrpc")
+        odoo = parse_odoo_connection(api_connection_value(_settings_for(source_defs["odoo"]), "odoo_api"))
+        assert (odoo.login, odoo.api_key, odoo.url, odoo.database, odoo.protocol) == (
+            "bot", "k3y", "https://odoo.example.com:8069", "prod", "jsonrpc")
+        assert api_connection_value(_settings_for(source_defs["apn"]), "odoo_api") is None  # database mode
+
+        get_config.cache_clear()  # read at start-up: the engine's value stays, whatever Airflow says later
+        get_config()
+        monkeypatch.setenv("AIRFLOW_CONN_ODOO_API", "odoo://other:key@odoo.internal/staging")
+        first = parse_odoo_connection(api_connection_value(_settings_for(source_defs["odoo"]), "odoo_api"))
+        assert (first.login, first.database) == ("bot", "prod")
+    finally:
+        get_config.cache_clear()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES)
 def test_dag_runs_end_to_end(warehouse, source):

@@ -1,4 +1,4 @@
-"""Airflow connections -> the engine's ConnSpec.
+"""Airflow connections -> the engine's ConnSpec (databases) and connection values (APIs).
 
 Inside a task, a connection id (``warehouse_db``, ``odoo_db``, ``apn_db``) resolves through Airflow's
 own mechanism first (secrets backends, ``AIRFLOW_CONN_*`` variables, the metadata database via the
@@ -32,13 +32,26 @@ def airflow_connection(conn_id: str) -> ConnSpec | None:
     return parse_connection(conn_id, conn.get_uri())
 
 
-def task_settings(settings: Settings, conn_ids: Iterable[str]) -> Settings:
+def airflow_connection_value(conn_id: str) -> str | None:
+    """The Airflow connection ``conn_id`` rendered as a URI (an API connection: Odoo, Partner Central);
+    None when Airflow has no such connection."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return BaseHook.get_connection(conn_id).get_uri()
+    except AirflowNotFoundException:
+        return None
+
+
+def task_settings(settings: Settings, conn_ids: Iterable[str], api_conn_ids: Iterable[str] = ()) -> Settings:
     """``settings`` with every id of ``conn_ids`` that Airflow defines replaced by Airflow's connection.
 
     Ids Airflow does not know stay as they are, so ``settings.conn`` resolves them on demand exactly as
     outside Airflow (``AIRFLOW_CONN_*`` variable, else the embedded server) -- and only when a stage
     really needs that database. ``Database.from_settings`` and ``settings.conn`` inside the stages then
-    see the same databases as the Airflow UI shows.
+    see the same databases as the Airflow UI shows. ``api_conn_ids`` (an API source's connection) come from
+    Airflow only when no ``AIRFLOW_CONN_*`` variable set them, which the readers then use as they are.
     """
     connections = dict(settings.connections)
     for conn_id in dict.fromkeys(conn_ids):
@@ -46,4 +59,9 @@ def task_settings(settings: Settings, conn_ids: Iterable[str]) -> Settings:
         if spec is not None:
             log.info("connection %s from Airflow: %s", conn_id, spec.masked)
             connections[conn_id] = spec
-    return dataclasses.replace(settings, connections=connections)
+    api_connections = dict(settings.api_connections)
+    for conn_id in dict.fromkeys(api_conn_ids):
+        value = api_connections.get(conn_id) or airflow_connection_value(conn_id)
+        if value:
+            api_connections[conn_id] = value
+    return dataclasses.replace(settings, connections=connections, api_connections=api_connections)

@@ -81,9 +81,14 @@ def _window(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settings_for(source: SourceDef) -> Settings:
+    """The task's settings: warehouse and source connections from Airflow, and an API source's connection."""
     from partner_sync.airflow.connections import task_settings
+    from partner_sync.sources.base import effective_source
 
-    return task_settings(get_config(), ("warehouse_db", source.connection_id))
+    settings = get_config()
+    mode_source = effective_source(settings, source)
+    api = (mode_source.api_connection,) if mode_source.mode != "database" else ()
+    return task_settings(settings, ("warehouse_db", source.connection_id), api)
 
 
 def source_asset(source_name: str) -> Asset:

@@ -14,7 +14,6 @@ moves the watermark to the newest cursor value it staged -- a value the source s
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
@@ -116,20 +115,10 @@ class Backoff:
 
 
 def api_connection_value(settings: Any, conn_id: str) -> str | None:
-    """The raw value of an API connection: ``AIRFLOW_CONN_<ID>`` (read into Settings), else -- inside an
-    Airflow task -- Airflow's own connection of that id (secrets backend, UI), else None."""
-    value = (getattr(settings, "api_connections", None) or {}).get(conn_id)
-    if value:
-        return value
-    if not os.environ.get("AIRFLOW_CTX_DAG_ID"):
-        return None
-    try:  # only inside a task: the engine itself never needs Airflow
-        from airflow.sdk import BaseHook
-
-        conn = BaseHook.get_connection(conn_id)
-    except Exception:  # noqa: BLE001 - Airflow absent or no such connection
-        return None
-    return conn.get_uri()
+    """The raw value of an API connection: ``AIRFLOW_CONN_<ID>`` (read into Settings), or -- inside an
+    Airflow task -- Airflow's own connection of that id, which the task layer put there
+    (``partner_sync.airflow.connections.task_settings``); None when neither has it."""
+    return (getattr(settings, "api_connections", None) or {}).get(conn_id) or None
 
 
 def effective_source(settings: Any, source: Any) -> Any:
