@@ -211,7 +211,7 @@ def test_connection_resolution(warehouse, monkeypatch):
 def test_api_connection_from_airflow_reaches_the_reader_settings(airflow_env, source_defs, monkeypatch):
     """An API source's connection that only Airflow knows reaches the engine through the task's settings (the
     engine itself never imports Airflow); a value the engine read from AIRFLOW_CONN_* at start-up stays."""
-    from partner_sync.airflow.dag_factory import _settings_for
+    from partner_sync.airflow.task_bodies import _settings_for
     from partner_sync.sources.base import api_connection_value
     from partner_sync.sources.odoo_rpc import parse_odoo_connection
 
@@ -291,7 +291,7 @@ def test_run_window_backfill_vs_scheduled(airflow_env):
 
     from airflow.sdk.api.datamodels._generated import DagRunType
 
-    from partner_sync.airflow.dag_factory import _window
+    from partner_sync.airflow.task_bodies import _window
 
     a, b = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 2, tzinfo=timezone.utc)
 
@@ -428,7 +428,7 @@ def test_backfill_over_two_days_reads_each_day_exactly(warehouse, demo_sources):
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    from partner_sync.airflow.dag_factory import _window
+    from partner_sync.airflow.task_bodies import _window
     from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
 
     from airflow.dag_processing.bundles.manager import DagBundlesManager

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from typing import Iterable
 
-from partner_sync.config import ConnSpec, Settings, parse_connection
+from partner_sync.config import ConnSpec, Settings, get_config, parse_connection
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +65,8 @@ def task_settings(settings: Settings, conn_ids: Iterable[str], api_conn_ids: Ite
         if value:
             api_connections[conn_id] = value
     return dataclasses.replace(settings, connections=connections, api_connections=api_connections)
+
+
+def task_settings_for_warehouse() -> Settings:
+    """Settings for a task that needs only the warehouse (matching, maintenance, failure callbacks)."""
+    return task_settings(get_config(), ("warehouse_db",))

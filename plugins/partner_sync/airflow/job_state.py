@@ -82,7 +82,7 @@ def settle_failure(journal: Journal, job_id: uuid.UUID, context: dict[str, Any],
 
 
 def _warehouse_journal() -> tuple[Database, Journal]:
-    from partner_sync.airflow.dag_factory import task_settings_for_warehouse
+    from partner_sync.airflow.connections import task_settings_for_warehouse
 
     settings = task_settings_for_warehouse()
     db = Database.from_settings(settings)

@@ -6,6 +6,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from partner_sync.airflow.task_bodies import run_stage_in_task
 from partner_sync.source_defs import SourceDef
 
 
@@ -26,6 +27,4 @@ class TransformOperator(BaseOperator):
         self.sql_templates = sql_templates
 
     def execute(self, context: Any) -> str:
-        from partner_sync.airflow.dag_factory import run_stage_in_task
-
         return run_stage_in_task(self.source, "transform", context, rendered_sql=dict(self.sql_templates))
