@@ -122,7 +122,7 @@ def _hnsw_dataset(admin: str, settings, real: np.ndarray, n: int, queries: int, 
 
 def bench_embed(admin: str, scale: int) -> tuple[list[list], np.ndarray]:
     from partner_sync.demo.seed import seed_demo
-    from partner_sync.embed.base import get_embedder
+    from partner_sync.embed.factory import get_embedder
     from partner_sync.pipeline import run_source
 
     wh = recreate(admin, "bench_embed_wh")

