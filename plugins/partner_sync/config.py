@@ -376,7 +376,7 @@ def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
         if raw:
             api_connections[conn_id] = raw
     if "odoo_api" in api_connections:
-        from partner_sync.sources.odoo_rpc import parse_odoo_connection
+        from partner_sync.odoo_connection import parse_odoo_connection
 
         try:
             parse_odoo_connection(api_connections["odoo_api"])
