@@ -206,7 +206,7 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
     skip_tables = skip_tables or {}
     checks = load_checks(settings.include_dir, source.name)
     results: list[CheckResult] = []
-    from partner_sync.sources.base import effective_source
+    from partner_sync.source_defs import effective_source
 
     database_mode = effective_source(settings, source).mode == "database"  # API modes: raw -> core only
     with connect(settings.conn("warehouse_db")) as wh:

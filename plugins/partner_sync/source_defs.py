@@ -9,6 +9,7 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -258,3 +259,10 @@ def load_source(include_dir: Path, name: str) -> SourceDef:
         raise SourceDefinitionError(f"unknown source {name!r}; defined: {', '.join(sorted(sources)) or 'none'} "
                                     f"(in {include_dir / 'sources'})")
     return sources[name]
+
+
+def effective_source(settings: Any, source: Any) -> Any:
+    """The source definition with configuration overrides (``PARTNER_SYNC_<SOURCE>_MODE`` ...) applied;
+    ``settings`` is a ``config.Settings`` (not imported: configuration builds on this module)."""
+    options = settings.source_options(source.name) if hasattr(settings, "source_options") else {}
+    return source.with_overrides(**options) if hasattr(source, "with_overrides") else source

@@ -166,7 +166,7 @@ def transform_source(settings: Settings, source: SourceDef, *, job_id: uuid.UUID
 
     ``rendered`` maps ``<template>`` / ``<template>_delete`` to already rendered SQL (Airflow template fields).
     """
-    from partner_sync.sources.base import effective_source
+    from partner_sync.source_defs import effective_source
 
     rendered = rendered or {}
     source = effective_source(settings, source)

@@ -216,7 +216,7 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
                     "by row hash and reloads the rows the change cursor missed; `vacuum_analyze` runs VACUUM "
                     "ANALYZE on the raw, core and search schemas; `prune_ops` deletes ops rows older than "
                     "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
-        from partner_sync.sources.base import effective_source
+        from partner_sync.source_defs import effective_source
 
         recon = [task(task_id=f"reconcile_{s.name}", pool=s.pool or "default_pool")(reconcile)(source_name=s.name)
                  for s in sources if effective_source(settings, s).mode == "database"]  # row hashes need SQL

@@ -56,7 +56,7 @@ def _window(context: dict[str, Any]) -> dict[str, Any]:
 
 def _settings_for(source: SourceDef) -> Settings:
     """The task's settings: warehouse and source connections from Airflow, and an API source's connection."""
-    from partner_sync.sources.base import effective_source
+    from partner_sync.source_defs import effective_source
 
     settings = get_config()
     mode_source = effective_source(settings, source)

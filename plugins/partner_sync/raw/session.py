@@ -17,7 +17,7 @@ class SourceSession:
     """Opened on first use with the configured retry, reopened if it broke; the run's StageContext closes it."""
 
     def __init__(self, settings: Settings, source: SourceDef):
-        from partner_sync.sources.base import effective_source
+        from partner_sync.source_defs import effective_source
 
         self.settings = settings
         self.source = effective_source(settings, source)

@@ -49,7 +49,8 @@ def discover_source(settings: Settings, source: SourceDef, tables: list[str] | N
                     session: SourceSession | None = None) -> dict[str, TableSchema]:
     """Read the source catalog for the listed tables (API modes: ask the API); a database source is read on
     the run's ``session`` connection when given, else on its own connection (with retry)."""
-    from partner_sync.sources.base import effective_source, open_reader
+    from partner_sync.source_defs import effective_source
+    from partner_sync.sources.readers import open_reader
 
     source = effective_source(settings, source)
     if source.mode != "database":
@@ -86,7 +87,7 @@ def sync_tables(settings: Settings, source: SourceDef, schemas: dict[str, TableS
     """Load every discovered table; collect failures per table instead of stopping at the first.
 
     With a ``session`` and a ``warehouse`` pool every table reuses the same two connections."""
-    from partner_sync.sources.base import effective_source
+    from partner_sync.source_defs import effective_source
 
     source = effective_source(settings, source)
     if source.mode != "database":
@@ -137,7 +138,8 @@ def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id:
 
     A database source is read on the ``session`` connection when given, and raw written on a connection of
     the ``warehouse`` pool when given; otherwise each gets a connection of its own."""
-    from partner_sync.sources.base import effective_source, open_reader
+    from partner_sync.source_defs import effective_source
+    from partner_sync.sources.readers import open_reader
 
     source = effective_source(settings, source)
     name = schema.name
@@ -180,7 +182,7 @@ def _sync_api_tables(settings: Settings, source: SourceDef, schemas: dict[str, T
                      options: LoadOptions) -> SyncOutcome:
     """API modes: per table, the window from the stored watermark, then the reader's rows (and keys) into
     ``load_table`` -- consumed inside its one transaction, so a failing page leaves raw as it was."""
-    from partner_sync.sources.base import open_reader
+    from partner_sync.sources.readers import open_reader
 
     outcome = SyncOutcome()
     reader = open_reader(settings, source)  # one reader (one login, one request budget) for the whole run

@@ -121,25 +121,6 @@ def api_connection_value(settings: Any, conn_id: str) -> str | None:
     return (getattr(settings, "api_connections", None) or {}).get(conn_id) or None
 
 
-def effective_source(settings: Any, source: Any) -> Any:
-    """The source definition with configuration overrides (``PARTNER_SYNC_<SOURCE>_MODE`` ...) applied."""
-    options = settings.source_options(source.name) if hasattr(settings, "source_options") else {}
-    return source.with_overrides(**options) if hasattr(source, "with_overrides") else source
-
-
-def open_reader(settings: Any, source: Any, **kwargs: Any) -> SourceReader:
-    """The reader for the source's (effective) mode."""
-    if source.mode == "odoo_rpc":
-        from partner_sync.sources.odoo_rpc import OdooRpcReader
-
-        return OdooRpcReader.from_settings(settings, source, **kwargs)
-    if source.mode == "partner_central":
-        from partner_sync.sources.partner_central import PartnerCentralReader
-
-        return PartnerCentralReader.from_settings(settings, source, **kwargs)
-    raise ValueError(f"source {source.name}: mode {source.mode!r} has no API reader")
-
-
 def wanted_tables(source: Any, tables: list[str] | None) -> list[Any]:
     """TableDefs of the listed tables, else the enabled ones."""
     return [source.tables[t] for t in tables] if tables else source.enabled_tables

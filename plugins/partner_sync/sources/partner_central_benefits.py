@@ -35,6 +35,7 @@ from psycopg import sql
 from partner_sync.logs import kv
 from partner_sync.raw.discovery import Column, TableSchema
 from partner_sync.raw.watermarks import Window
+from partner_sync.sources.aws_client import service_client
 from partner_sync.sources.rate_limit import BudgetExhausted
 
 if TYPE_CHECKING:
@@ -191,6 +192,4 @@ def rows(reader: "PartnerCentralReader", table: str, window: Window, stored: dic
 
 def make_client(conn: Any, timeout: float = 60.0) -> Any:
     """A partnercentral-benefits client with the Selling client's settings (botocore retries off)."""
-    from partner_sync.sources.partner_central import service_client
-
     return service_client(SERVICE, conn, timeout)
