@@ -305,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     from partner_sync import cli_airflow
     cli_airflow.register(sub)
     cli_search.register(sub)
+    from partner_sync import cli_alerts
+    cli_alerts.register(sub)
     return parser
 
 

@@ -125,8 +125,9 @@ class Settings:
     language: str = "en_US"
     ops_retention_days: int = 90
     alert_emails: tuple[str, ...] = ()
-    alert_from: str = "partner_sync@localhost"
+    alert_from: str | None = None  # else the SMTP connection's from_email, else partner_sync@localhost
     smtp_conn_id: str = "smtp_default"
+    alert_on_first_failure: bool = False
     # API extract modes (docs/api_sources.md): per-source mode overrides (PARTNER_SYNC_<SOURCE>_MODE), the
     # Partner Central catalog and request budget, the Odoo RPC page size, and the API connections' raw values
     # (AIRFLOW_CONN_ODOO_API, AIRFLOW_CONN_AWS_PARTNER_CENTRAL) -- secrets, never in repr or logs.
@@ -203,6 +204,18 @@ def _int(env: Mapping[str, str], key: str, default: int, problems: list[str], mi
     return value
 
 
+def _bool(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{key}={raw!r} must be true or false")
+    return default
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
     """Build Settings from ``env`` (default: os.environ plus ``.env``); raise ConfigError listing all problems."""
     if env is None:
@@ -265,8 +278,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
         ops_retention_days=_int(env, "PARTNER_SYNC_OPS_RETENTION_DAYS", 90, problems, minimum=1),
         alert_emails=tuple(a.strip() for a in (env.get("PARTNER_SYNC_ALERT_EMAILS") or "").split(",") if a.strip()),
-        alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or "partner_sync@localhost",
+        alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or None,
         smtp_conn_id=env.get("PARTNER_SYNC_SMTP_CONN_ID") or "smtp_default",
+        alert_on_first_failure=_bool(env, "PARTNER_SYNC_ALERT_ON_FIRST_FAILURE", False, problems),
         **_search_settings(env, problems),
         **_api_settings(env, problems),
     )

@@ -227,7 +227,8 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks},
+        default_args={**DEFAULT_ARGS, "on_failure_callback": callbacks,
+                      "on_retry_callback": _retry_callbacks(settings)},
         tags=["partner_sync", source.name],
         template_searchpath=[str(settings.include_dir / "sql")],
         params={
@@ -262,6 +263,12 @@ def _failure_callbacks(settings: Settings) -> list:
     from partner_sync.airflow.alerts import failure_callbacks
 
     return failure_callbacks(settings)
+
+
+def _retry_callbacks(settings: Settings) -> list:
+    from partner_sync.airflow.alerts import retry_callbacks
+
+    return retry_callbacks(settings)
 
 
 def _match_callable() -> Callable[..., dict]:
