@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 import ipaddress
 import socket
 import ssl
@@ -64,7 +65,7 @@ class SmtpSink:
         class Handler:
             async def handle_DATA(self, server, session, envelope):
                 sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                      email.message_from_bytes(envelope.content)))
+                                      email.message_from_bytes(envelope.content, policy=email.policy.default)))
                 return "250 OK"
 
         def authenticator(server, session, envelope, mechanism, auth_data):

@@ -67,8 +67,7 @@ class AlertFacts:
     @property
     def subject(self) -> str:
         if self.retrying:
-            return (f"[partner_sync] {self.dag_id}.{self.task} failed (try {self.try_number} of {self.tries}), "
-                    "Airflow retries it")
+            return f"[partner_sync] {self.dag_id}.{self.task} failed (try {self.try_number} of {self.tries}), retrying"
         return f"[partner_sync] {self.dag_id}.{self.task} failed (try {self.try_number})"
 
     @property
