@@ -155,6 +155,7 @@ def check_smtp(settings: Settings, to: Sequence[str], *, send: bool, conn_id: st
             hook.get_conn()
             client: smtplib.SMTP = hook._smtp_client
             try:
+                client.ehlo_or_helo_if_needed()  # the provider greets only around STARTTLS and login
                 code, reply = client.mail(sender)
                 if code != 250:
                     raise smtplib.SMTPSenderRefused(code, reply, sender)
