@@ -190,6 +190,22 @@ def _default_project_dir() -> Path:
     return here if (here / "include").is_dir() else Path.cwd()
 
 
+DOTENV_OFF = ("none", "off", "false", "0")
+
+
+def dotenv_files(env: Mapping[str, str]) -> list[Path]:
+    """The ``.env`` files read, first wins: ``PARTNER_SYNC_DOTENV`` (a file, or ``none``: read none -- the
+    tests set that), else ``.env`` in the working directory, then the one beside the README (project dir)."""
+    chosen = (env.get("PARTNER_SYNC_DOTENV") or "").strip()
+    if chosen.lower() in DOTENV_OFF:
+        return []
+    if chosen:
+        return [Path(chosen)]
+    project = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
+    found = [p for p in (Path.cwd() / ".env", project / ".env") if p.is_file()]
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
 def _int(env: Mapping[str, str], key: str, default: int, problems: list[str], minimum: int = 0) -> int:
     raw = env.get(key)
     if raw is None or raw == "":
@@ -220,9 +236,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     """Build Settings from ``env`` (default: os.environ plus ``.env``); raise ConfigError listing all problems."""
     if env is None:
         if dotenv:
-            from dotenv import load_dotenv
+            for path in dotenv_files(os.environ):
+                from dotenv import load_dotenv
 
-            load_dotenv(Path.cwd() / ".env", override=False)
+                load_dotenv(path, override=False)
         env = os.environ
     problems: list[str] = []
     project_dir = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
