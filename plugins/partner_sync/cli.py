@@ -321,8 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     from partner_sync import cli_airflow
     cli_airflow.register(sub)
     cli_search.register(sub)
-    from partner_sync import cli_alerts
+    from partner_sync import cli_alerts, cli_demo
     cli_alerts.register(sub)
+    cli_demo.register(sub)
     return parser
 
 
