@@ -78,7 +78,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import logging
 
     if not args.verbose:  # the summary says what happened; details stay in the logs
-        logging.getLogger("partner_sync").setLevel(logging.WARNING)
+        for name in ("partner_sync", "sentence_transformers", "transformers"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        os.environ.setdefault("TQDM_DISABLE", "1")  # the model's "Loading weights" bar
     t0 = time.monotonic()
     project = Path(os.environ.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
     print("partner_sync demo", flush=True)
@@ -125,14 +127,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     t = time.monotonic()
     prepared = local.prepare(settings, say=lambda line: None)
     _step("Airflow metadata database ready", t)
-    outcomes = {}
-    for source in SOURCES:
-        dag_id = f"{source}_sync"
-        t = time.monotonic()
-        log_file = logs / f"{dag_id}.log"
-        rc = local.run_dag_test(prepared, dag_id, timeout=args.timeout, log_file=log_file)
-        outcomes[source] = (rc, time.monotonic() - t, log_file)
-        _step(f"{dag_id}: airflow dags test {'succeeded' if rc == 0 else f'FAILED (exit {rc})'}; log {log_file}", t)
+    outcomes = run_dags(prepared, logs, args.timeout)
 
     t = time.monotonic()
     from partner_sync.match import run_match
@@ -151,10 +146,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_dags(prepared, logs: Path, timeout: float) -> dict[str, tuple[int, float, Path]]:
+    """``airflow dags test`` of both source DAGs side by side (independent sources; a rerun is mostly start-up)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from partner_sync.airflow import local
+
+    def one(source: str) -> tuple[int, float, Path]:
+        dag_id, t = f"{source}_sync", time.monotonic()
+        log_file = logs / f"{dag_id}.log"
+        rc = local.run_dag_test(prepared, dag_id, timeout=timeout, log_file=log_file)
+        _step(f"{dag_id}: airflow dags test {'succeeded' if rc == 0 else f'FAILED (exit {rc})'}; log {log_file}", t)
+        return rc, time.monotonic() - t, log_file
+
+    with ThreadPoolExecutor(max_workers=len(SOURCES)) as pool:
+        return dict(zip(SOURCES, pool.map(one, SOURCES)))
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def print_summary(settings, outcomes: dict, truth: Path) -> None:
     """Per source: tables, rows, checks, embeddings; then the match line and one search."""
     from partner_sync.checks import newest_jobs, report, summarize
     from partner_sync.database import Database
+    from partner_sync.embed.texts import entities_for_source
     from partner_sync.match import evaluate, load_ranked, read_truth
     from partner_sync.search import semantic_search
     from partner_sync.summary import row_counts
@@ -163,7 +180,7 @@ def print_summary(settings, outcomes: dict, truth: Path) -> None:
     raw = row_counts(conn, ("raw",))
     jobs = {j["source_system"]: j for j in newest_jobs(conn, settings.include_dir)}
     with Database.from_settings(settings) as db:
-        embedded = dict(db.execute_query("SELECT source_system, count(*) FROM search.embeddings GROUP BY 1"))
+        per_table = dict(db.execute_query("SELECT source_table, count(*) FROM search.embeddings GROUP BY 1"))
         ranked = load_ranked(db, "odoo_to_ace")
     for source in SOURCES:
         rc, seconds, _ = outcomes.get(source, (None, 0.0, None))
@@ -171,21 +188,23 @@ def print_summary(settings, outcomes: dict, truth: Path) -> None:
         job = jobs.get(source)
         print(f"{source}_sync  {'success' if rc == 0 else 'FAILED'} in {seconds:.0f}s"
               + (f"  (job {job['job_id']}, {job['status']})" if job else ""))
-        print(f"  raw:        {len(tables)} tables, {sum(n for _, n in tables):,} rows")
+        print(f"  raw:        {_n(len(tables), 'table')}, {_n(sum(n for _, n in tables), 'row')}")
         if job:
             _, rows = report(conn, job["job_id"])
             c = summarize(rows)
             print(f"  checks:     {c['checks']} run: {c['passed']} passed, {c['failed']} failed, "
-                  f"{c['warnings']} warnings, {c['skipped']} skipped  (partner_sync report)")
-        print(f"  embeddings: {embedded.get(source, 0):,} texts in search.embeddings")
+                  f"{_n(c['warnings'], 'warning')}, {c['skipped']} skipped  (partner_sync report)")
+        entities = entities_for_source(source)
+        print(f"  embeddings: {sum(per_table.get(e.table, 0) for e in entities):,} texts in search.embeddings ("
+              + ", ".join(f"{e.table} {per_table.get(e.table, 0):,}" for e in entities) + ")")
     if ranked:
         r = evaluate(read_truth(truth), ranked, k=5)
         print(f"matching:     {r.summary_line()}  (partner_sync eval-match)")
     hits = semantic_search(settings, DEMO_QUERY, k=3)
     print(f'search:       "{DEMO_QUERY}"')
     for i, h in enumerate(hits, 1):
-        text = h.text if len(h.text) <= 70 else h.text[:69] + "…"
-        print(f"  {i}. {h.entity} {h.source_id}  {h.score:.3f}  {h.label or ''}: {text}")
+        text = h.label or h.text
+        print(f"  {i}. {h.entity} {h.source_id}  cosine {h.score:.3f}  {text if len(text) <= 80 else text[:79] + '…'}")
 
 
 def print_next_steps(settings) -> None:
@@ -193,12 +212,15 @@ def print_next_steps(settings) -> None:
 
     home = local.airflow_home(settings)
     password = local.admin_password(home)
+    steps = [("make airflow", "start the local Airflow in the background (make airflow-down stops it)"),
+             (f"http://localhost:{local.DEFAULT_PORT}", f"then the UI: log in as admin / {password}"),
+             (f'partner_sync search "{DEMO_QUERY}"', "search by meaning (the .env has the demo model)"),
+             ("partner_sync report", "the newest job of each source and its checks"),
+             ('eval "$(partner_sync airflow env)"', "plain `airflow ...` commands with the same set-up")]
+    width = max(len(cmd) for cmd, _ in steps)
     print("\nnext steps:")
-    print("  make airflow                                  local Airflow in the background (make airflow-down stops)")
-    print(f"  http://localhost:{local.DEFAULT_PORT}                        the UI; login admin / {password}")
-    print(f'  partner_sync search "{DEMO_QUERY}"    (settings from .env: no variables needed)')
-    print("  partner_sync report                           the newest job of each source and its checks")
-    print('  eval "$(partner_sync airflow env)"            then plain `airflow ...` commands use the same set-up')
+    for cmd, what in steps:
+        print(f"  {cmd:{width}}   {what}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
