@@ -135,7 +135,7 @@ def test_report_cli_reads_back(env, capsys):
                     and c["failure_details"]["severity"] == "error")
         assert warns >= 1  # the demo's malformed AWS account ids
         assert odoo["summary"]["warnings"] == warns and odoo["summary"]["failed"] == fails
-        assert f"{fails} failed, {warns} warnings" in text
+        assert f"{fails} failed, {warns} warning{'' if warns == 1 else 's'}," in text
     finally:
         for k, v in old.items():
             if v is None:

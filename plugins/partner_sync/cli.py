@@ -215,8 +215,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(tabulate(table, headers=["result", "check", "checked", "failed", "details"], tablefmt="simple",
                        intfmt=","))
         c = summarize(rows)
-        print(f"{c['checks']} checks, {c['passed']} passed, {c['failed']} failed, {c['warnings']} warnings, "
-              f"{c['skipped']} skipped")
+        print(f"{c['checks']} checks, {c['passed']} passed, {c['failed']} failed, "
+              f"{c['warnings']} warning{'' if c['warnings'] == 1 else 's'}, {c['skipped']} skipped")
     return 0
 
 
