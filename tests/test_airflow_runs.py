@@ -305,8 +305,8 @@ def test_unreachable_source_fails_after_the_last_retry_with_every_attempt_in_the
         assert _utc(retry["start_date"]) - _utc(announced["next_attempt_at"]) < timedelta(seconds=30)
     assert attempts[-1]["next_attempt_at"] is None
     messages = stack.inbox.wait_for(mails + 1)
-    assert len(messages) - mails == 1, [m[1]["Subject"] for m in messages[mails:]]
-    assert "extract" in messages[-1][1]["Subject"]
+    assert len(messages) - mails == 1, [m[2]["Subject"] for m in messages[mails:]]
+    assert "extract" in messages[-1][2]["Subject"]
 
 
 def test_a_task_that_fails_once_then_succeeds_reopens_the_same_job(stack):
@@ -337,7 +337,7 @@ def test_a_task_that_fails_once_then_succeeds_reopens_the_same_job(stack):
     assert config["airflow"]["try_number"] == 2
     assert [t["try_number"] for t in stack.tries(run_id, "extract")] == [1, 2]
     time.sleep(2)  # an e-mail, were one sent, would be on its way by now
-    assert len(stack.inbox.messages) == mails, [m[1]["Subject"] for m in stack.inbox.messages[mails:]]
+    assert len(stack.inbox.messages) == mails, [m[2]["Subject"] for m in stack.inbox.messages[mails:]]
 
 
 def test_failed_checks_fail_at_once_without_retries(stack):
@@ -362,5 +362,5 @@ def test_failed_checks_fail_at_once_without_retries(stack):
     assert "core.odoo_opportunities.probability.range" in details["failed_checks"]
     assert [(a["task"], a["try_number"], a["outcome"]) for a in config["attempts"]] == [("validate", 1, "failed")]
     messages = stack.inbox.wait_for(mails + 1)
-    assert len(messages) - mails == 1, [m[1]["Subject"] for m in messages[mails:]]
-    assert "validate" in messages[-1][1]["Subject"]
+    assert len(messages) - mails == 1, [m[2]["Subject"] for m in messages[mails:]]
+    assert "validate" in messages[-1][2]["Subject"]

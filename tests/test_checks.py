@@ -118,6 +118,24 @@ def test_report_cli_reads_back(env, capsys):
         assert out["job"]["source_system"] in ("odoo", "apn") and out["checks"]
         assert main(["report"]) == 0
         assert "checks," in capsys.readouterr().out
+        # issue 11: the newest job of each source, and a warning is not "failed"
+        assert main(["report", "--json"]) == 0
+        jobs = json.loads(capsys.readouterr().out)["jobs"]
+        newest = {s: env.query("SELECT job_id::text FROM ops.sync_jobs WHERE source_system = %s "
+                               "ORDER BY started_at DESC LIMIT 1", (s,))[0][0] for s in ("odoo", "apn")}
+        assert {j["job"]["source_system"]: str(j["job"]["job_id"]) for j in jobs} == newest
+        assert main(["report"]) == 0
+        text = capsys.readouterr().out
+        for source, job_id in newest.items():
+            assert f"{source}: job {job_id}" in text
+        odoo = next(j for j in jobs if j["job"]["source_system"] == "odoo")
+        warns = sum(1 for c in odoo["checks"] if c["passed"] is False
+                    and c["failure_details"]["severity"] == "warn")
+        fails = sum(1 for c in odoo["checks"] if c["passed"] is False
+                    and c["failure_details"]["severity"] == "error")
+        assert warns >= 1  # the demo's malformed AWS account ids
+        assert odoo["summary"]["warnings"] == warns and odoo["summary"]["failed"] == fails
+        assert f"{fails} failed, {warns} warning{'' if warns == 1 else 's'}," in text
     finally:
         for k, v in old.items():
             if v is None:

@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).parent / "partner_sync")
-COMMANDS = [[], ["db"], ["migrate"], ["seed-demo"], ["run"], ["sync"], ["discover"], ["summary"]]
+COMMANDS = [[], ["db"], ["migrate"], ["seed-demo"], ["run"], ["sync"], ["discover"], ["summary"], ["report"],
+            ["alerts", "test"], ["demo"]]
 
 
 def cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:

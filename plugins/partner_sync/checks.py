@@ -307,3 +307,26 @@ def report(conn_spec, job_id: str | None = None) -> tuple[dict | None, list[dict
                            "WHERE sync_job_id = %s ORDER BY executed_at, check_id", (job_id,))
         rows = [dict(zip([d.name for d in cur.description], r)) for r in cur.fetchall()]
     return job, rows
+
+
+def newest_jobs(conn_spec, include_dir: Path) -> list[dict]:
+    """The newest ``ops.sync_jobs`` row of each source, whatever its type or outcome (``partner_sync report``)."""
+    with connect(conn_spec) as conn:
+        cur = conn.execute(load_sql(include_dir, "ops/newest_jobs"))
+        return [dict(zip([d.name for d in cur.description], r)) for r in cur.fetchall()]
+
+
+def verdict(row: dict) -> str:
+    """pass / FAIL (an error check failed) / warn (a warn check failed) / skip."""
+    if row["passed"] is None:
+        return "skip"
+    if row["passed"]:
+        return "pass"
+    return "FAIL" if (row["failure_details"] or {}).get("severity", "error") == "error" else "warn"
+
+
+def summarize(rows: list[dict]) -> dict[str, int]:
+    """Counts by verdict: failures (error checks) apart from warnings (warn checks)."""
+    verdicts = [verdict(r) for r in rows]
+    return {"checks": len(rows), "passed": verdicts.count("pass"), "failed": verdicts.count("FAIL"),
+            "warnings": verdicts.count("warn"), "skipped": verdicts.count("skip")}

@@ -173,35 +173,50 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 # -- report -------------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
+    """The newest job of each source (or ``--job``) with its checks; warnings counted apart from failures."""
     import json
 
-    from partner_sync.checks import report
+    from partner_sync.checks import newest_jobs, report, summarize, verdict
 
     settings = _settings()
-    job, rows = report(settings.conn("warehouse_db"), args.job)
+    conn = settings.conn("warehouse_db")
+    if args.job:
+        ids = [args.job]
+    else:
+        ids = [j["job_id"] for j in newest_jobs(conn, settings.include_dir)]
+    reports = [report(conn, job_id) for job_id in ids]
+    reports = [(job, rows) for job, rows in reports if job is not None]
     if args.json:
-        print(json.dumps({"job": job, "checks": rows}, default=str, indent=2))
-        return 0 if job else 3
-    if job is None:
-        print("no data-quality checks recorded yet (run a sync with its validate stage)")
+        newest = max(reports, key=lambda r: r[0]["started_at"], default=(None, []))
+        print(json.dumps({"job": newest[0], "checks": newest[1],
+                          "jobs": [{"job": job, "checks": rows, "summary": summarize(rows)} for job, rows in reports]},
+                         default=str, indent=2))
+        return 0 if reports else 3
+    if not reports:
+        print(f"no job {args.job}" if args.job else "no sync jobs recorded yet (run a sync: partner_sync run odoo)")
         return 3
-    print(f"job {job['job_id']}  source={job['source_system']}  type={job['job_type']}  status={job['status']}  "
-          f"started={job['started_at']:%Y-%m-%d %H:%M:%S}")
-    table = []
-    for r in rows:
-        d = r["failure_details"] or {}
-        verdict = ("skip" if r["passed"] is None else "pass" if r["passed"]
-                   else "FAIL" if d.get("severity") == "error" else "warn")
-        name, _, desc = (r["check_description"] or "").partition(": ")
-        rate = f" rate={d['rate']:.2%}" if d.get("rate") is not None else ""
-        table.append([verdict, name, r["records_checked"], r["records_failed"],
-                      (desc + rate + ("; e.g. " + ", ".join(map(str, d.get("sample_keys", [])[:3]))
-                                      if not r["passed"] and d.get("sample_keys") else ""))[:110]])
-    print(tabulate(table, headers=["result", "check", "checked", "failed", "details"], tablefmt="simple",
-                   intfmt=","))
-    failed = sum(1 for r in rows if r["passed"] is False)
-    skipped = sum(1 for r in rows if r["passed"] is None)
-    print(f"{len(rows)} checks, {len(rows) - failed - skipped} passed, {failed} failed, {skipped} skipped")
+    for n, (job, rows) in enumerate(reports):
+        if n:
+            print()
+        print(f"{job['source_system']}: job {job['job_id']}  {job['job_type']}  {job['status']}  "
+              f"started {job['started_at']:%Y-%m-%d %H:%M:%S}")
+        if not rows:
+            why = f": {job['error_message'][:200]}" if job.get("error_message") else ""
+            print(f"no checks recorded for this job (its validate stage did not run{why})")
+            continue
+        table = []
+        for r in rows:
+            d = r["failure_details"] or {}
+            name, _, desc = (r["check_description"] or "").partition(": ")
+            rate = f" rate={d['rate']:.2%}" if d.get("rate") is not None else ""
+            table.append([verdict(r), name, r["records_checked"], r["records_failed"],
+                          (desc + rate + ("; e.g. " + ", ".join(map(str, d.get("sample_keys", [])[:3]))
+                                          if not r["passed"] and d.get("sample_keys") else ""))[:110]])
+        print(tabulate(table, headers=["result", "check", "checked", "failed", "details"], tablefmt="simple",
+                       intfmt=","))
+        c = summarize(rows)
+        print(f"{c['checks']} checks, {c['passed']} passed, {c['failed']} failed, "
+              f"{c['warnings']} warning{'' if c['warnings'] == 1 else 's'}, {c['skipped']} skipped")
     return 0
 
 
@@ -286,9 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="artifact folder (default $PARTNER_SYNC_SCHEMA_DIR or data/schemas)")
     p.set_defaults(func=cmd_discover)
 
-    p = sub.add_parser("report", help="the data-quality report of a job",
-                       description="Print the data-quality checks of one sync job (default: the newest).")
-    p.add_argument("--job", help="sync job id (default: the newest job with checks)")
+    p = sub.add_parser("report", help="the newest job of each source and its data-quality checks",
+                       description="Print the newest sync job of each source with its data-quality checks "
+                                   "(failures of error checks counted apart from warnings), or one --job.")
+    p.add_argument("--job", help="sync job id (default: the newest job of each source)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_report)
 
@@ -305,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     from partner_sync import cli_airflow
     cli_airflow.register(sub)
     cli_search.register(sub)
+    from partner_sync import cli_alerts, cli_demo
+    cli_alerts.register(sub)
+    cli_demo.register(sub)
     return parser
 
 

@@ -57,8 +57,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"\nAirflow {shown} is up ({time.monotonic() - t0:.0f}s: prepare "
           f"{sum(prepared.seconds.values()):.0f}s, start {(celery or run).seconds['startup']:.0f}s)")
     print(f"  login     {run.username} / {run.password}   (stored in {home / local.PASSWORDS_FILE})")
-    print(f"  DAGs      {', '.join(local.expected_dag_ids(settings))} (paused until you trigger one: tick "
-          "'Unpause on trigger', or unpause it)")
+    print(f"  DAGs      {dag_states(run.client())}")
     print(f"  pools     {', '.join(f'{k}={v}' for k, v in prepared.pools.items())}")
     print(f"  logs      {home / 'logs'}/{{api-server,scheduler,dag-processor,triggerer}}.log")
     if celery is not None:
@@ -67,6 +66,8 @@ def cmd_up(args: argparse.Namespace) -> int:
               + f"; logs worker-*.log, redis.log; embed goes to queue {settings.embed_queue} only with "
               "PARTNER_SYNC_EMBED_EXECUTION=celery_gpu")
     print(f"  stop      make airflow-down   (partner_sync airflow down)")
+    for i, line in enumerate(alerts_check(settings, prepared.env)):
+        print(f"  {'alerts' if i == 0 else '':9} {line}")
     if not args.foreground:
         return 0
     print("  running in the foreground: Ctrl-C stops it", flush=True)
@@ -96,6 +97,43 @@ def _stop(home) -> list[str]:
     from partner_sync.airflow import local_celery
 
     return local_celery.stop_celery(home, say=_say)
+
+
+def dag_states(client) -> str:
+    """Each DAG's paused state as the api-server reports it (not an assumption), for the banner."""
+    try:
+        dags = client.get("/api/v2/dags?limit=1000&order_by=dag_id")["dags"]
+    except Exception as exc:  # noqa: BLE001 - the banner reports, start-up has succeeded
+        return f"state unknown ({exc})"
+    if not dags:
+        return "none parsed yet"
+    paused = [d["dag_id"] for d in dags if d.get("is_paused")]
+    text = ", ".join(f"{d['dag_id']} ({'paused' if d.get('is_paused') else 'active'})" for d in dags)
+    if paused:
+        text += "\n            paused DAGs never run on schedule: unpause them in the UI (toggle) or with " \
+                "`airflow dags unpause DAG_ID`"
+    return text
+
+
+def alerts_check(settings, env: dict[str, str], timeout: float = 90) -> list[str]:
+    """``partner_sync alerts test --check`` in the local Airflow's environment; its result lines (never fails)."""
+    import os
+    import subprocess
+
+    if not settings.alert_emails:
+        return ["off: PARTNER_SYNC_ALERT_EMAILS is not set (README: Alert e-mails; `partner_sync alerts test`)"]
+    cmd = [sys.executable, "-m", "partner_sync.cli", "alerts", "test", "--check", "--to",
+           ",".join(settings.alert_emails), "--conn-id", settings.smtp_conn_id]
+    try:
+        proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return [f"SMTP check still running after {timeout:.0f}s: run `partner_sync alerts test`"]
+    keep = ("OK: ", "FAILED: ", "warning: ", f"{settings.smtp_conn_id}: ")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(keep)]
+    if proc.returncode != 0:
+        lines.append("alerts will not arrive until this is fixed: `partner_sync alerts test` sends a test e-mail")
+    return lines or [f"SMTP check gave no result (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"]
 
 
 def _interrupt(signum, frame):

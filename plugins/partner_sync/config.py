@@ -124,8 +124,9 @@ class Settings:
     language: str = "en_US"
     ops_retention_days: int = 90
     alert_emails: tuple[str, ...] = ()
-    alert_from: str = "partner_sync@localhost"
+    alert_from: str | None = None  # else the SMTP connection's from_email, else partner_sync@localhost
     smtp_conn_id: str = "smtp_default"
+    alert_on_first_failure: bool = False
     # API extract modes (docs/api_sources.md): per-source mode overrides (PARTNER_SYNC_<SOURCE>_MODE), the
     # Partner Central catalog and request budget, the Odoo RPC page size, and the API connections' raw values
     # (AIRFLOW_CONN_ODOO_API, AIRFLOW_CONN_AWS_PARTNER_CENTRAL) -- secrets, never in repr or logs.
@@ -188,6 +189,22 @@ def _default_project_dir() -> Path:
     return here if (here / "include").is_dir() else Path.cwd()
 
 
+DOTENV_OFF = ("none", "off", "false", "0")
+
+
+def dotenv_files(env: Mapping[str, str]) -> list[Path]:
+    """The ``.env`` files read, first wins: ``PARTNER_SYNC_DOTENV`` (a file, or ``none``: read none -- the
+    tests set that), else ``.env`` in the working directory, then the one beside the README (project dir)."""
+    chosen = (env.get("PARTNER_SYNC_DOTENV") or "").strip()
+    if chosen.lower() in DOTENV_OFF:
+        return []
+    if chosen:
+        return [Path(chosen)]
+    project = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
+    found = [p for p in (Path.cwd() / ".env", project / ".env") if p.is_file()]
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
 def _int(env: Mapping[str, str], key: str, default: int, problems: list[str], minimum: int = 0) -> int:
     raw = env.get(key)
     if raw is None or raw == "":
@@ -225,13 +242,26 @@ def _durations(env: Mapping[str, str], key: str, default: str, problems: list[st
     return tuple(out)
 
 
+def _bool(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{key}={raw!r} must be true or false")
+    return default
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
     """Build Settings from ``env`` (default: os.environ plus ``.env``); raise ConfigError listing all problems."""
     if env is None:
         if dotenv:
-            from dotenv import load_dotenv
+            for path in dotenv_files(os.environ):
+                from dotenv import load_dotenv
 
-            load_dotenv(Path.cwd() / ".env", override=False)
+                load_dotenv(path, override=False)
         env = os.environ
     problems: list[str] = []
     project_dir = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
@@ -287,8 +317,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         language=env.get("PARTNER_SYNC_LANGUAGE") or "en_US",
         ops_retention_days=_int(env, "PARTNER_SYNC_OPS_RETENTION_DAYS", 90, problems, minimum=1),
         alert_emails=tuple(a.strip() for a in (env.get("PARTNER_SYNC_ALERT_EMAILS") or "").split(",") if a.strip()),
-        alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or "partner_sync@localhost",
+        alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or None,
         smtp_conn_id=env.get("PARTNER_SYNC_SMTP_CONN_ID") or "smtp_default",
+        alert_on_first_failure=_bool(env, "PARTNER_SYNC_ALERT_ON_FIRST_FAILURE", False, problems),
         **_search_settings(env, problems),
         **_api_settings(env, problems),
     )

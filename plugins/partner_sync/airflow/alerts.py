@@ -1,4 +1,6 @@
-"""Failure e-mails: one per failed task (after its last retry), through the smtp provider's SmtpNotifier."""
+"""Alert callbacks of the DAGs: one e-mail per failed run stage after its last try (none on retries),
+and, with ``PARTNER_SYNC_ALERT_ON_FIRST_FAILURE``, one on the first failure of a run. The messages and
+their sending live in ``alert_email``; ``partner_sync alerts test`` checks the connection."""
 
 from __future__ import annotations
 
@@ -6,25 +8,22 @@ from typing import Any
 
 from partner_sync.config import Settings
 
-SUBJECT = "[partner_sync] {{ ti.dag_id }}.{{ ti.task_id }} failed (try {{ ti.try_number }})"
-BODY = """\
-<h3>partner_sync: a task failed</h3>
-<table>
-<tr><td>DAG</td><td>{{ ti.dag_id }}</td></tr>
-<tr><td>Task</td><td>{{ ti.task_id }}{% if ti.map_index is not none and ti.map_index >= 0 %} [{{ ti.map_index }}]{% endif %}</td></tr>
-<tr><td>Run</td><td>{{ run_id }}</td></tr>
-<tr><td>Try</td><td>{{ ti.try_number }}</td></tr>
-<tr><td>Error</td><td><pre>{{ exception }}</pre></td></tr>
-<tr><td>Log</td><td><a href="{{ ti.log_url }}">{{ ti.log_url }}</a></td></tr>
-</table>
-"""
+# Subject of a final failure (kept by AlertFacts.subject): "[partner_sync] <dag>.<task> failed (try N)".
 
 
 def failure_callbacks(settings: Settings) -> list[Any]:
-    """The on_failure_callback list: empty when no recipients are configured."""
+    """The on_failure_callback list: the e-mail notifier when recipients are configured."""
     if not settings.alert_emails:
         return []
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+    from partner_sync.airflow.alert_email import AlertNotifier
 
-    return [SmtpNotifier(to=list(settings.alert_emails), from_email=settings.alert_from, subject=SUBJECT,
-                         html_content=BODY, smtp_conn_id=settings.smtp_conn_id)]
+    return [AlertNotifier(settings)]
+
+
+def retry_callbacks(settings: Settings) -> list[Any]:
+    """The on_retry_callback list: an e-mail on a run's first failure, when PARTNER_SYNC_ALERT_ON_FIRST_FAILURE."""
+    if not (settings.alert_emails and settings.alert_on_first_failure):
+        return []
+    from partner_sync.airflow.alert_email import AlertNotifier
+
+    return [AlertNotifier(settings, retrying=True)]

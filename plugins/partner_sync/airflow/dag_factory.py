@@ -118,7 +118,7 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args=default_args,
+        default_args={**default_args, "on_retry_callback": _retry_callbacks(settings)},
         on_failure_callback=_close_job_on_dag_failure,
         tags=["partner_sync", source.name],
         deadline=_deadline_alerts(source, schedule, settings),
@@ -167,6 +167,12 @@ def _failure_callbacks(settings: Settings) -> list:
     from partner_sync.airflow.alerts import failure_callbacks
 
     return failure_callbacks(settings)
+
+
+def _retry_callbacks(settings: Settings) -> list:
+    from partner_sync.airflow.alerts import retry_callbacks
+
+    return retry_callbacks(settings)
 
 
 def build_search_dag(sources: list[SourceDef], settings: Settings) -> DAG:

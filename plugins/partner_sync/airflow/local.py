@@ -691,17 +691,27 @@ def _group_alive(group: int) -> bool:
 
 # -- one DAG run in-process ------------------------------------------------------------------------
 
-def run_dag_test(prepared: Prepared, dag_id: str, *, conf: dict | None = None, timeout: float | None = None) -> int:
+def run_dag_test(prepared: Prepared, dag_id: str, *, conf: dict | None = None, timeout: float | None = None,
+                 log_file: Path | None = None) -> int:
     """``airflow dags test DAG_ID`` (a real run, in one process, metadata in PostgreSQL); its exit status.
 
-    Output goes straight to this process's stdout/stderr. ``timeout`` (seconds) ends a run that hangs,
-    e.g. one waiting out task retries, with exit status 124.
+    Output goes straight to this process's stdout/stderr, or to ``log_file`` (replaced). ``timeout``
+    (seconds) ends a run that hangs, e.g. one waiting out task retries, with exit status 124.
     """
     cmd = [_bin("airflow"), "dags", "test", dag_id]
     if conf:
         cmd += ["--conf", json.dumps(conf)]
-    proc = subprocess.Popen(cmd, env={**os.environ, **prepared.env}, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    out = open(log_file, "wb") if log_file else None
+    try:
+        return _wait_dag_test(subprocess.Popen(cmd, env={**os.environ, **prepared.env}, stdin=subprocess.DEVNULL,
+                                               stdout=out, stderr=subprocess.STDOUT if out else None,
+                                               start_new_session=True), dag_id, timeout)
+    finally:
+        if out:
+            out.close()
+
+
+def _wait_dag_test(proc: subprocess.Popen, dag_id: str, timeout: float | None) -> int:
     try:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
