@@ -322,7 +322,7 @@ class AlertNotifier:
         try:
             send_alert(context, settings, retrying=self.retrying)
         except Exception as exc:
-            from partner_sync.airflow.smtp_check import explain
+            from partner_sync.airflow.smtp_errors import explain
 
             log.error("alert e-mail NOT sent through connection %s: %s", self.settings.smtp_conn_id,
                       explain(exc, self.settings.smtp_conn_id))
