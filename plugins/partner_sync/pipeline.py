@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from partner_sync.config import Settings
 from partner_sync.checks import run_validate_stage
+from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.embed.stage import run_embed_stage
 from partner_sync.failures import Failure, classify

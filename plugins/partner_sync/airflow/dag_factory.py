@@ -17,7 +17,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, chain, task
 
 from partner_sync.airflow.connections import task_settings_for_warehouse
-from partner_sync.airflow.task_bodies import _extract_callable, _load_callable, _match_callable, _stage_callable
+from partner_sync.airflow.task_bodies import extract_callable, load_callable, match_callable, stage_callable
 from partner_sync.config import Settings, get_config
 from partner_sync.source_defs import SourceDef
 
@@ -75,7 +75,7 @@ def _embed_task(source: SourceDef, settings: Settings, callbacks: list) -> Any:
             get_logs=True, on_failure_callback=callbacks)
     if mode == "celery_gpu":
         kwargs["queue"] = settings.embed_queue
-    return task(**kwargs)(_stage_callable(source, "embed"))()
+    return task(**kwargs)(stage_callable(source, "embed"))()
 
 
 # -- DAG construction (parse time: no database access here) ----------------------------------------
@@ -133,12 +133,12 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
         },
     ) as dag:
         extract = task(task_id="extract", doc_md="Discover the source catalog; open the run's job.",
-                       )(_extract_callable(source))()
+                       )(extract_callable(source))()
         load_kwargs: dict[str, Any] = {"task_id": "raw_load", "map_index_template": "{{ task.op_kwargs['table'] }}",
                                        "doc_md": "One mapped task per table: stream into raw (COPY, upsert)."}
         if source.pool:
             load_kwargs["pool"] = source.pool  # caps concurrent reads of the source database
-        raw_load = task(**load_kwargs)(_load_callable(source)).expand(table=extract)
+        raw_load = task(**load_kwargs)(load_callable(source)).expand(table=extract)
         from partner_sync.airflow.operators import TransformOperator
         from partner_sync.transform import template_files
 
@@ -146,7 +146,7 @@ def build_source_dag(source: SourceDef, settings: Settings | None = None) -> DAG
                                       sql_templates=template_files(settings.include_dir, source),
                                       doc_md="Core SQL templates (include/sql/transform), rendered by Airflow.")
         validate = task(task_id="validate", doc_md="Declarative checks (include/checks).")(
-            _stage_callable(source, "validate"))()
+            stage_callable(source, "validate"))()
         chain(raw_load, transform, validate, _embed_task(source, settings, callbacks))
     return dag
 
@@ -187,7 +187,7 @@ def build_search_dag(sources: list[SourceDef], settings: Settings) -> DAG:
              tags=["partner_sync", "search"],
              doc_md="Fills `search.similarity_cache` (`partner_sync match`) whenever a source DAG's embed task "
                     "emits its Asset.") as dag:
-        task(task_id="match")(_match_callable())()
+        task(task_id="match")(match_callable())()
     return dag
 
 

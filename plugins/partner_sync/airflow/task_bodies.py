@@ -86,7 +86,8 @@ def _journal(settings: Settings, warehouse: Database):
     return Journal(warehouse, settings.include_dir)
 
 
-def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
+def extract_callable(source: SourceDef) -> Callable[..., list[str]]:
+    """The extract task: open (or reopen) the run's job, push its id, return the tables raw_load maps over."""
     def extract(**context: Any) -> list[str]:
         settings = _settings_for(source)
         full_refresh, tables = _params(context)
@@ -104,7 +105,8 @@ def _extract_callable(source: SourceDef) -> Callable[..., list[str]]:
     return extract
 
 
-def _load_callable(source: SourceDef) -> Callable[..., dict]:
+def load_callable(source: SourceDef) -> Callable[..., dict]:
+    """One raw_load mapped task: load one table on the run's job."""
     def raw_load(table: str, **context: Any) -> dict:
         settings = _settings_for(source)
         with Database.from_settings(settings) as warehouse, warehouse.pinned():
@@ -135,7 +137,7 @@ def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any], **
     return str(job_id)
 
 
-def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
+def stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
     """validate / embed as TaskFlow tasks."""
 
     def run_stage_task(**context: Any) -> str:
@@ -146,7 +148,8 @@ def _stage_callable(source: SourceDef, stage: str) -> Callable[..., str]:
     return run_stage_task
 
 
-def _match_callable() -> Callable[..., dict]:
+def match_callable() -> Callable[..., dict]:
+    """search_refresh's task: score, assign and decide on the warehouse Airflow knows."""
     def match(**context: Any) -> dict:
         from partner_sync.match import run_match  # imported in the task: the DAG file parses without scipy
 
