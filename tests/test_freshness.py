@@ -76,3 +76,25 @@ def test_engine_read_models_import_without_airflow():
     result = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(root / "plugins"), "PATH": "/usr/bin:/bin"},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_backfill_run_missing_its_deadline_sends_no_email_a_scheduled_one_does(monkeypatch):
+    """Backfilling last week must not mail 'missed deadline' per day; the daily run that is late must."""
+    import asyncio
+
+    from smtp_sink import SmtpSink
+
+    from partner_sync.airflow.deadlines import alert_unless_backfill
+
+    kwargs = {"to": ["revops@example.com"], "from_email": "airflow@example.com",
+              "subject": "missed {{ dag_run.dag_id }}", "html_content": "<p>{{ dag_run.run_id }}</p>"}
+    with SmtpSink() as sink:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", sink.connection_uri())
+        run = {"dag_id": "odoo_sync", "run_id": "backfill__2026-11-01", "run_type": "backfill"}
+        said = asyncio.run(alert_unless_backfill(context={"dag_run": run, "deadline": {}}, **kwargs))
+        assert said == "no alert: backfill run" and sink.messages == []
+        run = {"dag_id": "odoo_sync", "run_id": "scheduled__2026-11-01", "run_type": "scheduled"}
+        said = asyncio.run(alert_unless_backfill(context={"dag_run": run, "deadline": {}}, **kwargs))
+        assert said == "alert sent"
+        (_, rcpt, msg), = sink.wait_for(1)
+        assert rcpt == ["revops@example.com"] and msg["Subject"] == "missed odoo_sync"

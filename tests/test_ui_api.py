@@ -353,7 +353,7 @@ def test_source_dags_declare_their_freshness_deadline(auth, monkeypatch):
         (alert,) = dag.deadline
         assert type(alert.reference).__name__ == "DagRunLogicalDateDeadline"
         assert alert.interval == timedelta(hours=28)  # 02:00 run of the next day, due 06:00
-        assert alert.callback.path == "airflow.providers.smtp.notifications.smtp.SmtpNotifier"
+        assert alert.callback.path == "partner_sync.airflow.deadlines.alert_unless_backfill"
         assert alert.callback.kwargs["to"] == ["revops@example.com"]
         assert alert.callback.kwargs["smtp_conn_id"] == "smtp_alerts"
         assert build_source_dag(sources["apn"], settings).deadline[0].interval == timedelta(hours=27)

@@ -2,8 +2,9 @@
 
 Reference: the run's logical date (for the daily ``CronDataIntervalTimetable`` the start of its one-day data
 interval), plus one day and the allowed run time (``partner_sync.freshness.Deadline``). A manual run has no
-logical date, so Airflow skips its deadline: deadlines are about the scheduled daily data. The callback is
-the smtp provider's ``SmtpNotifier`` run in the triggerer (``AsyncCallback``), with the same connection,
+logical date, so Airflow skips its deadline: deadlines are about the scheduled daily data, and a backfill's
+are skipped by the callback. The callback sends the smtp provider's ``SmtpNotifier`` from the triggerer
+(``AsyncCallback``), with the same connection,
 sender and recipients as the failure e-mails. No recipients configured: no alert (like failure e-mails).
 """
 
@@ -31,6 +32,21 @@ BODY = """\
 """
 
 
+async def alert_unless_backfill(*, context: dict, **kwargs) -> str:
+    """The deadline's callback (triggerer): the smtp provider's e-mail, except for backfill runs.
+
+    A backfill of last week is past every deadline by design; its failures still alert like any run's.
+    """
+    run_type = (context.get("dag_run") or {}).get("run_type")
+    if run_type == "backfill":
+        log.info("deadline of a backfill run missed by design: no e-mail")
+        return "no alert: backfill run"
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    await SmtpNotifier(**kwargs, context=context)
+    return "alert sent"
+
+
 def source_deadline(source: SourceDef, schedule: str) -> Deadline | None:
     """The source's deadline; None for a non-daily schedule when the YAML did not ask for one."""
     try:
@@ -55,6 +71,5 @@ def deadline_alerts(source: SourceDef, schedule: str, settings: Settings) -> lis
               "html_content": BODY.format(deadline=due, start=start),
               "smtp_conn_id": settings.smtp_conn_id}
     return [DeadlineAlert(reference=DeadlineReference.DAGRUN_LOGICAL_DATE, interval=deadline.after_logical_date,
-                          callback=AsyncCallback("airflow.providers.smtp.notifications.smtp.SmtpNotifier",
-                                                 kwargs=kwargs),
+                          callback=AsyncCallback(f"{__name__}.alert_unless_backfill", kwargs=kwargs),
                           name=f"{source.name}_freshness")]
