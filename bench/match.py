@@ -92,9 +92,20 @@ def main() -> int:
         conn.commit()
         timings.append(["generate + load core", f"{time.monotonic() - t:.1f}"])
         t = time.monotonic()
+        # an initial load builds the HNSW indexes after the rows (pgvector's advice): drop, COPY, recreate
+        indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'search' "
+                               "AND tablename = 'embeddings' AND indexdef LIKE '%hnsw%'").fetchall()
+        for name, _ in indexes:
+            conn.execute(sql.SQL("DROP INDEX search.{}").format(sql.Identifier(name)))
         vectors = synthetic_embeddings(conn, settings.embedding_dim, np.random.default_rng(7))
         conn.commit()
-        timings.append([f"{vectors:,} synthetic embeddings + HNSW indexes", f"{time.monotonic() - t:.1f}"])
+        timings.append([f"{vectors:,} synthetic embeddings (COPY)", f"{time.monotonic() - t:.1f}"])
+        t = time.monotonic()
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        for _, definition in indexes:
+            conn.execute(definition)
+        conn.commit()
+        timings.append([f"{len(indexes)} HNSW indexes built", f"{time.monotonic() - t:.1f}"])
     with Database.from_settings(settings) as db:
         t = time.monotonic()
         report = run_match(settings, db)
