@@ -144,7 +144,7 @@ class Settings:
     embedding_timeout: float = 120.0
     hnsw_ef_search: int = 100
     match_top_k: int = 5
-    match_candidates: int = 10  # per search (identity, project) and direction; #12 measured 10 as good as 20
+    match_candidates: int = 20
     embed_execution: str = "inprocess"  # inprocess | celery_gpu | kubernetes
     embed_queue: str = "gpu"
     embed_image: str = "partner-sync:latest"
@@ -307,7 +307,7 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
                         "must be a positive number of seconds")
         timeout = 120.0
     top_k = _int(env, "PARTNER_SYNC_MATCH_TOP_K", 5, problems, minimum=1)
-    candidates = _int(env, "PARTNER_SYNC_MATCH_CANDIDATES", 10, problems, minimum=1)
+    candidates = _int(env, "PARTNER_SYNC_MATCH_CANDIDATES", 20, problems, minimum=1)
     if candidates < top_k:
         problems.append(f"PARTNER_SYNC_MATCH_CANDIDATES={candidates} must be >= PARTNER_SYNC_MATCH_TOP_K={top_k}")
     return {
