@@ -91,6 +91,7 @@ def main() -> int:
         load(conn, bench)
         conn.commit()
         timings.append(["generate + load core", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], f"{len(bench.odoo):,} Odoo, {len(bench.ace):,} ACE", flush=True)
         t = time.monotonic()
         # an initial load builds the HNSW indexes after the rows (pgvector's advice): drop, COPY, recreate
         indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'search' "
@@ -100,12 +101,14 @@ def main() -> int:
         vectors = synthetic_embeddings(conn, settings.embedding_dim, np.random.default_rng(7))
         conn.commit()
         timings.append([f"{vectors:,} synthetic embeddings (COPY)", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], flush=True)
         t = time.monotonic()
         conn.execute("SET maintenance_work_mem = '1GB'")
         for _, definition in indexes:
             conn.execute(definition)
         conn.commit()
         timings.append([f"{len(indexes)} HNSW indexes built", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], flush=True)
     with Database.from_settings(settings) as db:
         t = time.monotonic()
         report = run_match(settings, db)
