@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import os
 import resource
 import sys
@@ -77,6 +78,7 @@ def synthetic_embeddings(conn: psycopg.Connection, dim: int, rng: np.random.Gene
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--odoo", type=int, default=100_000, help="Odoo opportunities (about; default 100,000)")
+    ap.add_argument("--ace", type=int, default=80_000, help="ACE opportunities kept (a seeded sample; default 80,000)")
     args = ap.parse_args()
     admin = EmbeddedServer(ROOT / ".local" / "bench").up()
     url = recreate(admin, "bench_match")
@@ -87,6 +89,8 @@ def main() -> int:
     timings: list[list[object]] = []
     t = time.monotonic()
     bench = generate("test", customers=max(1, int(args.odoo / 2.35)))
+    if len(bench.ace) > args.ace:
+        bench.ace = random.Random(7).sample(bench.ace, args.ace)
     with psycopg.connect(url) as conn:
         load(conn, bench)
         conn.commit()
