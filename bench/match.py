@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import os
 import resource
 import sys
@@ -77,6 +78,7 @@ def synthetic_embeddings(conn: psycopg.Connection, dim: int, rng: np.random.Gene
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--odoo", type=int, default=100_000, help="Odoo opportunities (about; default 100,000)")
+    ap.add_argument("--ace", type=int, default=80_000, help="ACE opportunities kept (a seeded sample; default 80,000)")
     args = ap.parse_args()
     admin = EmbeddedServer(ROOT / ".local" / "bench").up()
     url = recreate(admin, "bench_match")
@@ -87,14 +89,30 @@ def main() -> int:
     timings: list[list[object]] = []
     t = time.monotonic()
     bench = generate("test", customers=max(1, int(args.odoo / 2.35)))
+    if len(bench.ace) > args.ace:
+        bench.ace = random.Random(7).sample(bench.ace, args.ace)
     with psycopg.connect(url) as conn:
         load(conn, bench)
         conn.commit()
         timings.append(["generate + load core", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], f"{len(bench.odoo):,} Odoo, {len(bench.ace):,} ACE", flush=True)
         t = time.monotonic()
+        # an initial load builds the HNSW indexes after the rows (pgvector's advice): drop, COPY, recreate
+        indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'search' "
+                               "AND tablename = 'embeddings' AND indexdef LIKE '%hnsw%'").fetchall()
+        for name, _ in indexes:
+            conn.execute(sql.SQL("DROP INDEX search.{}").format(sql.Identifier(name)))
         vectors = synthetic_embeddings(conn, settings.embedding_dim, np.random.default_rng(7))
         conn.commit()
-        timings.append([f"{vectors:,} synthetic embeddings + HNSW indexes", f"{time.monotonic() - t:.1f}"])
+        timings.append([f"{vectors:,} synthetic embeddings (COPY)", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], flush=True)
+        t = time.monotonic()
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        for _, definition in indexes:
+            conn.execute(definition)
+        conn.commit()
+        timings.append([f"{len(indexes)} HNSW indexes built", f"{time.monotonic() - t:.1f}"])
+        print(timings[-1], flush=True)
     with Database.from_settings(settings) as db:
         t = time.monotonic()
         report = run_match(settings, db)

@@ -277,7 +277,8 @@ def test_cli_match_matches_and_eval_match(matched, tmp_path):
 @pytest.mark.slow
 @pytest.mark.db
 def test_match_quality_on_the_demo_sources_meets_the_target(pg_admin_url, tmp_path_factory, minilm):
-    """Default scale (2,000), seed 42: precision@1 >= 0.90 and recall@5 >= 0.95 (as `make demo` prints)."""
+    """Default scale (2,000), seed 42: precision@1 >= 0.94 (the issue's floor; measured 0.988) and recall@5 >= 0.98
+    (measured 1.00), as `make demo` prints."""
     from conftest import DemoEnv
 
     demo = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("demo_match"), scale=2000)
@@ -292,6 +293,6 @@ def test_match_quality_on_the_demo_sources_meets_the_target(pg_admin_url, tmp_pa
             result = evaluate(read_truth(demo.truth), load_ranked(db))
         print(result.summary_line())
         assert result.pairs == demo.report.twin_pairs > 1000
-        assert result.precision_at_1 >= 0.90 and result.recall_at_5 >= 0.95, result
+        assert result.precision_at_1 >= 0.94 and result.recall_at_5 >= 0.98, result
     finally:
         demo.drop()

@@ -8,7 +8,11 @@ held-out split of the hard benchmark; its floors sit 0.02 under what this code m
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -23,9 +27,11 @@ from partner_sync.match.model import PairModel
 from partner_sync.match.train import labelled_pairs, train_model
 from test_embed import minilm, warehouse_settings  # noqa: F401
 
+EXE = str(Path(sys.executable).parent / "partner_sync")
+
 # measured on the 'test' split, 40 customers, with the shipped model (README, "Matching"): floors = measured - 0.02
-SMALL = {"customers": 40, "precision_at_1": 0.0, "recall_at_5": 0.0, "auto_link_precision": 0.0,
-         "auto_link_coverage": 0.0}
+SMALL = {"customers": 40, "precision_at_1": 0.977, "recall_at_5": 1.0, "auto_link_precision": 1.0,
+         "auto_link_coverage": 0.931}
 
 
 def test_splits_are_apart():
@@ -55,14 +61,14 @@ def small_hard(pg_admin_url, minilm):  # noqa: F811
         settings = warehouse_settings(url)
         with Database.from_settings(settings) as db:
             bench = build(settings, db, "test", SMALL["customers"])
-            yield settings, db, bench
+            yield settings, db, bench, url
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_quality_on_a_small_hard_fixture_and_calibration(small_hard):
-    settings, db, bench = small_hard
+    settings, db, bench, url = small_hard
     run_match(settings, db)
     truth = {o: a for o, a, _ in bench.truth}
     ranked = load_ranked(db)
@@ -83,7 +89,7 @@ def test_quality_on_a_small_hard_fixture_and_calibration(small_hard):
 
 
 def test_training_is_reproducible_and_stored_models_are_used(small_hard):
-    settings, db, bench = small_hard
+    settings, db, bench, url = small_hard
     truth = {o: a for o, a, _ in bench.truth}
     labelled = labelled_pairs(settings, db, truth, name="small")
     assert labelled.y.sum() > 50
@@ -95,6 +101,23 @@ def test_training_is_reproducible_and_stored_models_are_used(small_hard):
     assert np.allclose(restored.predict(labelled.x), first.predict(labelled.x))
     # held-out threshold: the model says how precise its auto-links were on folds it did not see
     assert first.trained_on["held_out_auto_link"]["precision"] >= 0.95
+
+
+def test_cli_train_stores_a_versioned_model_that_the_next_match_uses(small_hard, tmp_path):
+    settings, db, bench, url = small_hard
+    truth = tmp_path / "truth.csv"
+    bench.write_truth(truth)
+    env = {**os.environ, "AIRFLOW_CONN_WAREHOUSE_DB": url,
+           "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4"}
+    proc = subprocess.run([EXE, "match", "--train", str(truth)], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("model lr-") and "stored in search.match_models" in proc.stdout
+    version = db.execute_query("SELECT version FROM search.match_models")[0][0]
+    proc = subprocess.run([EXE, "match"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0 and f"model {version}:" in proc.stdout, proc.stderr
+    assert {r[0] for r in db.execute_query("SELECT DISTINCT model_version FROM search.match_decisions")} == {version}
+    db.execute_query("DELETE FROM search.match_models", fetch=False)  # back to the shipped default
 
 
 @pytest.mark.slow

@@ -53,12 +53,12 @@ def test_domains_tld_subdomain_email_and_junk():
     assert F.domain_of("N/A") is None and F.domain_of("someone@gmail.com") is None
     assert F.domain_of("www.linkedin.com/company/acme") is None
     assert F.registered("eu.shop.acme.co.uk") == "acme.co.uk"
-    assert F.domain_relation({"acme.de"}, {"acme.de"}) == "same"
-    assert F.domain_relation({"shop.acme.de"}, {"acme.de"}) == "subdomain"
-    assert F.domain_relation({"acme.de"}, {"acme.com"}) == "other_tld"
-    assert F.domain_relation({"acme.com.mx"}, {"acme.com"}) == "other_tld"
-    assert F.domain_relation({"acme.de"}, {"brimark.io"}) == "different"
-    assert F.domain_relation(set(), {"acme.de"}) == "missing"
+    assert F.domain_relation(frozenset({"acme.de"}), frozenset({"acme.de"})) == "same"
+    assert F.domain_relation(frozenset({"shop.acme.de"}), frozenset({"acme.de"})) == "subdomain"
+    assert F.domain_relation(frozenset({"acme.de"}), frozenset({"acme.com"})) == "other_tld"
+    assert F.domain_relation(frozenset({"acme.com.mx"}), frozenset({"acme.com"})) == "other_tld"
+    assert F.domain_relation(frozenset({"acme.de"}), frozenset({"brimark.io"})) == "different"
+    assert F.domain_relation(frozenset(), frozenset({"acme.de"})) == "missing"
 
 
 def test_accounts_eleven_digits_dashes_payer():
@@ -163,3 +163,18 @@ def test_rival_probabilities_after_the_assignment():
     lone, contested = model.predict_assigned(np.array([[logit(0.9), logit(1e-4), logit(1e-4)],
                                                        [logit(0.9), logit(0.89), logit(1e-4)]]))
     assert lone > contested
+
+
+def test_a_giant_component_is_split_at_its_weak_edges(monkeypatch):
+    import partner_sync.match.assign as A
+
+    monkeypatch.setattr(A, "DENSE_LIMIT", 4)  # 2 x 2 at most: the 3 x 3 chain below is too big
+    # two customers (0,1 / 2) chained by one weak edge (1-2, p=0.01): split there, both solved exactly
+    o_idx = np.array([0, 0, 1, 1, 2])
+    a_idx = np.array([0, 1, 0, 1, 2])
+    p = np.array([0.9, 0.85, 0.88, 0.01, 0.95])
+    p[3] = 0.01
+    a_idx[3] = 2
+    chosen, stats = assign(o_idx, a_idx, p, 3, 3)
+    assert sorted(zip(o_idx[chosen].tolist(), a_idx[chosen].tolist())) == [(0, 1), (1, 0), (2, 2)]
+    assert stats.greedy_components == 0 and stats.components == 2

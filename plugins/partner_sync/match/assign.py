@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 MIN_EDGE = 0.005  # pairs less likely than this do not join components
-DENSE_LIMIT = 4_000_000  # cells; a bigger component (rare: a junk shared domain) is solved greedily
+DENSE_LIMIT = 250_000  # cells (500 x 500): a bigger component is split at rising probability cuts first
 
 
 @dataclass
@@ -52,25 +52,46 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
     edges = np.flatnonzero(usable)
     if edges.size == 0:
         return chosen, stats
+    _solve(edges, o_idx, a_idx, p, n_odoo, n_ace, chosen, stats, 0)
+    return chosen, stats
+
+
+# A component too big to solve densely is split by dropping its weakest edges (they would not be linked
+# anyway), then each part is solved on its own; greedy only when even the strongest edges stay connected.
+SPLIT_CUTS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7)
+
+
+def _components(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, n_odoo: int, n_ace: int
+                ) -> list[np.ndarray]:
     n = n_odoo + n_ace
     graph = coo_matrix((np.ones(edges.size), (o_idx[edges], n_odoo + a_idx[edges])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     comp_of_edge = labels[o_idx[edges]]
     order = np.argsort(comp_of_edge, kind="stable")
     edges, comp_of_edge = edges[order], comp_of_edge[order]
-    bounds = np.flatnonzero(np.diff(comp_of_edge)) + 1
+    return np.split(edges, np.flatnonzero(np.diff(comp_of_edge)) + 1)
+
+
+def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_ace: int,
+           chosen: np.ndarray, stats: AssignmentStats, level: int) -> None:
     logp = np.log(np.clip(p, 1e-9, 1.0))
-    for group in np.split(edges, bounds):
-        stats.components += 1
+    for group in _components(edges, o_idx, a_idx, n_odoo, n_ace):
         if group.size == 1:
             chosen[group[0]] = True
+            stats.components += 1
             stats.largest = max(stats.largest, 2)
             continue
         rows, row_inv = np.unique(o_idx[group], return_inverse=True)
         cols, col_inv = np.unique(a_idx[group], return_inverse=True)
-        stats.largest = max(stats.largest, rows.size + cols.size)
         if rows.size * cols.size > DENSE_LIMIT:
+            if level < len(SPLIT_CUTS):
+                strong = group[p[group] >= SPLIT_CUTS[level]]
+                if strong.size:
+                    _solve(strong, o_idx, a_idx, p, n_odoo, n_ace, chosen, stats, level + 1)
+                continue
+            stats.components += 1
             stats.greedy_components += 1
+            stats.largest = max(stats.largest, rows.size + cols.size)
             used_o, used_a = set(), set()
             for e in group[np.argsort(-p[group], kind="stable")]:
                 if o_idx[e] not in used_o and a_idx[e] not in used_a:
@@ -78,6 +99,8 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
                     used_o.add(o_idx[e])
                     used_a.add(a_idx[e])
             continue
+        stats.components += 1
+        stats.largest = max(stats.largest, rows.size + cols.size)
         forbidden = -1e6
         weight = np.full((rows.size, cols.size), forbidden)
         weight[row_inv, col_inv] = logp[group]
@@ -87,4 +110,3 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
         for i, j in zip(r, c):
             if weight[i, j] > forbidden:
                 chosen[pair_at[i, j]] = True
-    return chosen, stats

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -82,6 +83,7 @@ def acronym(name: str) -> str:
     return "".join(t[0] for t in name.split() if t not in STOP)
 
 
+@lru_cache(maxsize=262_144)  # siblings repeat the same two names many times
 def name_similarity(a: str, b: str) -> tuple[float, bool]:
     """(similarity 0..1, acronym match) of two normalized names; acronyms count as a match."""
     if not a or not b:
@@ -132,7 +134,8 @@ def label(domain: str) -> str:
 DOMAIN_LEVELS = ("same", "subdomain", "other_tld", "different", "missing")
 
 
-def domain_relation(left: Iterable[str], right: Iterable[str]) -> str:
+@lru_cache(maxsize=262_144)
+def domain_relation(left: frozenset[str], right: frozenset[str]) -> str:
     """How the two sides' domain sets relate, strongest first."""
     left, right = {d for d in left if d}, {d for d in right if d}
     if not left or not right:
@@ -226,7 +229,7 @@ def pair_features(o: dict[str, Any], a: dict[str, Any], cos_identity: float | No
         "cosine_project": round(float(cos_project), 4) if cos_project is not None else None,
         "exact_id": id_match, "id_points_elsewhere": id_conflict,
         "name_similarity": round(name_sim, 3), "name_acronym": acronym,
-        "domain": domain_relation(o["domains"], a["domains"]),
+        "domain": domain_relation(frozenset(o["domains"]), frozenset(a["domains"])),
         "account": account_relation(o.get("account"), o.get("payer"), a.get("account")),
         "close_days_apart": close, "created_days_apart": created,
         "amount_log_ratio": None if amount_dev is None else round(amount_dev, 3), "amount_read_as": amount_unit,

@@ -134,7 +134,7 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
     shared = _unspecific_accounts(odoo, ace)
     for side in (odoo, ace):
         for r in side.values():
-            r["domains"] = {d for d in r["domains"] if F.registered(d) not in junk}
+            r["domains"] = frozenset(d for d in r["domains"] if F.registered(d) not in junk)
             for key in ("account", "payer"):
                 if r.get(key) in shared:
                     r[key] = None
