@@ -24,37 +24,11 @@ from psycopg import sql as psql
 
 from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
 from partner_sync.airflow import local, local_celery
+from smtp_sink import SmtpSink
 from test_airflow_local import TEST_HOME, _settings, _task_logs
 
 RUN_DEADLINE_S = 240
 FINAL = ("success", "failed")
-
-
-class _Inbox:
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-
-        self.messages: list = []
-        inbox = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                import email
-
-                inbox.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-                return "250 OK"
-
-        self.port = local.free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
 
 
 def _closed_port() -> int:
@@ -124,7 +98,7 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
     running = None
     stopped: list[str] = []
     groups: set[int] = set()
-    with _Inbox() as inbox:
+    with SmtpSink() as inbox:
         try:
             t = time.monotonic()
             prepared = local.prepare(settings, home=home, port=local.free_port(), metadata_db=meta.metadata_db)
@@ -141,8 +115,7 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
                 "PARTNER_SYNC_ALERT_EMAILS": "revops@example.com",
                 "PARTNER_SYNC_ALERT_FROM": "airflow@partner-sync.example",
                 # plain SMTP: the provider's default is implicit SSL (disable_ssl), then STARTTLS (disable_tls)
-                "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{inbox.port}?disable_ssl=true&disable_tls=true"
-                                             "&timeout=10",
+                "AIRFLOW_CONN_SMTP_DEFAULT": inbox.connection_uri(),
             })
 
             t = time.monotonic()
@@ -224,8 +197,8 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
             assert (tis["extract"]["state"], tis["extract"]["try_number"]) == ("failed", 2)
             assert tis["extract"]["hostname"] == running.worker_nodes["default"]
             assert seen_retry_job is not None and seen_retry_job[0] == "pending_retry" and seen_retry_job[1]
-            assert len(inbox.messages) == 1, [m[1]["Subject"] for m in inbox.messages]
-            rcpt, msg = inbox.messages[0]
+            assert len(inbox.messages) == 1, [m[2]["Subject"] for m in inbox.messages]
+            _, rcpt, msg = inbox.messages[0]
             assert rcpt == ["revops@example.com"] and "odoo_sync.extract failed" in msg["Subject"]
             assert "s3cret-odoo" not in msg.as_string()
             with psycopg.connect(warehouse) as conn:
