@@ -104,7 +104,8 @@ def test_first_failure_email_then_one_after_the_last_try(warehouse, monkeypatch)
     monkeypatch.setenv("AIRFLOW_CONN_ODOO_DB", f"postgresql://odoo:secret@127.0.0.1:{_closed_port()}/odoo")
     monkeypatch.setenv("PARTNER_SYNC_RETRY_BASE_DELAY", "0.01")
     with SmtpSink("plain") as sink:
-        _configure(monkeypatch, sink, PARTNER_SYNC_ALERT_ON_FIRST_FAILURE="true")
+        # one quick retry: the retry policy, not the task's retry_delay, sets the wait (default 5 minutes)
+        _configure(monkeypatch, sink, PARTNER_SYNC_ALERT_ON_FIRST_FAILURE="true", PARTNER_SYNC_TASK_RETRY_DELAYS="1s")
         dr = _run("odoo_sync", retries=1)
         _wait(sink, 2)
     assert dr.state == DagRunState.FAILED
