@@ -72,13 +72,13 @@ def _shape(row: dict[str, Any]) -> dict[str, Any]:
 
 def list_jobs(db: Database, include_dir: Path, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """Newest jobs first (of one source, or of all)."""
-    return [_shape(r) for r in fetch(db, _sql(include_dir, "jobs"), {"source": source, "limit": int(limit)})]
+    return [_shape(r) for r in fetch(db, _sql(include_dir, "jobs"), {"source": source, "job_id": None, "limit": int(limit)})]
 
 
 def get_job(db: Database, include_dir: Path, job_id: str | uuid.UUID, quarantine_limit: int = 50) -> dict | None:
     """One job with stages, per-table counts and its quarantined rows; None when there is no such job."""
     jid = job_id if isinstance(job_id, uuid.UUID) else parse_uuid(job_id)
-    rows = fetch(db, _sql(include_dir, "job"), {"job_id": jid})
+    rows = fetch(db, _sql(include_dir, "jobs"), {"source": None, "job_id": jid, "limit": 1})
     if not rows:
         return None
     job = _shape(rows[0])
