@@ -27,6 +27,7 @@ from airflow_env import (
     drop_metadata_db,
     prepare_metadata_db,
 )
+from smtp_sink import SmtpSink
 from partner_sync.config import get_config, load_settings
 from partner_sync.demo.seed import seed_demo
 from partner_sync.migrations import migrate, migration_params
@@ -350,35 +351,6 @@ def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sour
     assert "odoo_sale_order" not in raw_tables
 
 
-class _Inbox:
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-
-        self.messages: list = []
-        inbox = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                import email
-
-                inbox.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-                return "250 OK"
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -390,10 +362,9 @@ def test_unreachable_source_sends_exactly_one_alert_email(warehouse, monkeypatch
     """A forced failure: the Odoo database is down. One e-mail per failed task, and the job waits to retry."""
     from airflow.utils.state import DagRunState
 
-    with _Inbox() as inbox:
+    with SmtpSink() as inbox:
         monkeypatch.setenv("AIRFLOW_CONN_ODOO_DB", f"postgresql://odoo:secret@127.0.0.1:{_closed_port()}/odoo")
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
-                           f"smtp://127.0.0.1:{inbox.port}?disable_tls=true&disable_ssl=true&timeout=10")
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", inbox.connection_uri())
         monkeypatch.setenv("PARTNER_SYNC_ALERT_EMAILS", "revops@example.com, data@example.com")
         monkeypatch.setenv("PARTNER_SYNC_ALERT_FROM", "airflow@partner-sync.example")
         monkeypatch.setenv("PARTNER_SYNC_RETRY_BASE_DELAY", "0.01")
@@ -404,8 +375,8 @@ def test_unreachable_source_sends_exactly_one_alert_email(warehouse, monkeypatch
                 break
             time.sleep(0.1)
     assert dr.state == DagRunState.FAILED
-    assert len(inbox.messages) == 1, [m[1]["Subject"] for m in inbox.messages]
-    rcpt, msg = inbox.messages[0]
+    assert len(inbox.messages) == 1, [m[2]["Subject"] for m in inbox.messages]
+    _, rcpt, msg = inbox.messages[0]
     assert sorted(rcpt) == ["data@example.com", "revops@example.com"]
     assert msg["From"] == "airflow@partner-sync.example"
     assert msg["Subject"] == "[partner_sync] odoo_sync.extract failed (try 1)"

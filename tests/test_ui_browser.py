@@ -28,7 +28,7 @@ from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
 from conftest import DemoEnv
 from partner_sync.airflow import local
 from partner_sync.config import load_settings
-from test_dags import _Inbox
+from smtp_sink import SmtpSink
 from ui_env import SECRET, fill_warehouse, with_password
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow, pytest.mark.db]
@@ -69,7 +69,7 @@ def stack(pg_admin_url, tmp_path_factory):
                               "AIRFLOW_CONN_WAREHOUSE_DB": with_password(env.wh),
                               "AIRFLOW_CONN_ODOO_DB": with_password(env.odoo),
                               "AIRFLOW_CONN_APN_DB": with_password(env.apn)}, dotenv=False)
-    inbox = _Inbox().__enter__()
+    inbox = SmtpSink().__enter__()
     try:
         t = time.monotonic()
         prepared = local.prepare(settings, home=home, port=local.free_port(), metadata_db=meta.metadata_db)
@@ -77,7 +77,7 @@ def stack(pg_admin_url, tmp_path_factory):
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the runs this test creates
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
             "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
-            "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{inbox.port}?disable_tls=true&disable_ssl=true&timeout=10",
+            "AIRFLOW_CONN_SMTP_DEFAULT": inbox.connection_uri(),
             "PARTNER_SYNC_ALERT_EMAILS": "revops@example.com",
             "PARTNER_SYNC_ALERT_FROM": "airflow@partner-sync.example"})
         with ThreadPoolExecutor(1) as pool:  # the pipelines fill the warehouse while Airflow starts
@@ -144,19 +144,19 @@ def test_a_missed_freshness_deadline_sends_one_email(stack):
     client.post("/api/v2/dags/apn_sync/dagRuns", {"dag_run_id": run_id, "logical_date": logical.isoformat(),
                                                    "conf": {}})
     started = time.monotonic()
-    while time.monotonic() - started < 90 and not any(run_id in _text(m[1]) for m in inbox.messages):
+    while time.monotonic() - started < 90 and not any(run_id in _text(m[2]) for m in inbox.messages):
         time.sleep(1)
-    mine = [m for m in inbox.messages if run_id in _text(m[1])]
+    mine = [m for m in inbox.messages if run_id in _text(m[2])]
     stack["timings"]["deadline_email"] = round(time.monotonic() - started, 1)
     assert len(mine) == 1, (f"{len(inbox.messages)} messages; triggerer log:\n"
                             f"{local.logs_tail(stack['home'], ['triggerer', 'scheduler'])}")
-    rcpt, msg = mine[0]
+    _, rcpt, msg = mine[0]
     assert rcpt == ["revops@example.com"] and msg["From"] == "airflow@partner-sync.example"
     assert msg["Subject"] == "[partner_sync] apn_sync missed its freshness deadline (06:00 UTC)"
     body = _text(msg)
     assert "06:00 UTC, schedule 03:00 UTC" in body and "queued" in body, body
     time.sleep(3)  # exactly one: the scheduler does not send it again
-    assert len([m for m in inbox.messages if run_id in _text(m[1])]) == 1
+    assert len([m for m in inbox.messages if run_id in _text(m[2])]) == 1
 
 
 def _text(msg) -> str:
