@@ -77,15 +77,9 @@ def get_sources(caller: Caller = Depends(authenticated), svc: Services = Depends
 @router.get("/ingestion/jobs", tags=["ingestion"], summary="Newest sync jobs")
 def get_jobs(source: str | None = None, limit: int = Query(20, ge=1, le=200),
              caller: Caller = Depends(authenticated), svc: Services = Depends(services)) -> list[dict[str, Any]]:
-    if source:
-        svc.source(source)
-        caller.require(svc.dag_id(source))
-        return job_views.list_jobs(svc.db, svc.settings.include_dir, source, limit)
-    readable = set(svc.readable_sources(caller))
-    if not readable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"user {caller.name!r} may not read any source DAG")
-    return [j for j in job_views.list_jobs(svc.db, svc.settings.include_dir, None, limit)
-            if j["source_system"] in readable]
+    shown = set(svc.shown_sources(caller, source))
+    return [j for j in job_views.list_jobs(svc.db, svc.settings.include_dir, source, limit)
+            if j["source_system"] in shown]
 
 
 @router.post("/ingestion/{source}/sync", tags=["ingestion"], status_code=status.HTTP_202_ACCEPTED,
@@ -137,12 +131,8 @@ def get_validate_report(job_id: str, caller: Caller = Depends(authenticated),
             summary="Pass rate per check over time, quarantine counts, freshness per table")
 def get_validate_metrics(source: str | None = None, days: int = Query(30, ge=1, le=366),
                          caller: Caller = Depends(authenticated), svc: Services = Depends(services)) -> dict[str, Any]:
-    readable = svc.readable_sources(caller)
-    if source:
-        svc.source(source)
-        caller.require(svc.dag_id(source))
-    elif not readable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"user {caller.name!r} may not read any source DAG")
+    shown = svc.shown_sources(caller, source)
+    readable = shown if not source else svc.readable_sources(caller)
     out = quality.metrics(svc.db, svc.settings.include_dir, {n: svc.sources[n] for n in readable}, svc.schedules,
                           source, days)
     if not source:  # only the sources this user may read

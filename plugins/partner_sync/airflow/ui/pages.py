@@ -64,13 +64,8 @@ def home(request: Request) -> RedirectResponse:
 @router.get("/jobs", response_class=HTMLResponse, include_in_schema=False)
 def jobs_page(request: Request, source: str | None = None, caller: Caller = Depends(authenticated),
               svc: Services = Depends(services)) -> HTMLResponse:
+    shown = svc.shown_sources(caller, source)
     readable = svc.readable_sources(caller)
-    if source:
-        svc.source(source)
-        caller.require(svc.dag_id(source))
-    if not readable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"user {caller.name!r} may not read any source DAG")
-    shown = [source] if source else readable
     jobs = [j for j in job_views.list_jobs(svc.db, svc.settings.include_dir, source, 30) if j["source_system"] in shown]
     fresh = quality.freshness(svc.db, svc.settings.include_dir, {n: svc.sources[n] for n in shown}, svc.schedules)
     cards = [{"name": n, "dag_id": svc.dag_id(n), "tables": list(svc.sources[n].tables),

@@ -78,6 +78,17 @@ class Services:
         allowed = caller.readable(self.dag_id(s) for s in self.sources)
         return sorted(s for s in self.sources if self.dag_id(s) in allowed)
 
+    def shown_sources(self, caller: Caller, source: str | None = None) -> list[str]:
+        """``[source]`` when named (404 unknown, 403 without access), else every readable one (403 if none)."""
+        if source:
+            self.source(source)
+            caller.require(self.dag_id(source))
+            return [source]
+        readable = self.readable_sources(caller)
+        if not readable:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"user {caller.name!r} may not read any source DAG")
+        return readable
+
     def job(self, caller: Caller, job_id: str) -> dict[str, Any]:
         """A job the caller may read: 422 for a malformed id, 404 when unknown, 403 without DAG access."""
         try:
