@@ -24,7 +24,7 @@ def _settings() -> Settings:
 
 
 def _server(settings: Settings):
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EmbeddedServer
 
     return EmbeddedServer(settings.home, port=settings.embedded_port)
 
@@ -76,7 +76,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 # -- seed-demo --------------------------------------------------------------------------------
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
 
     settings = _settings()
     for conn_id in ("odoo_db", "apn_db"):

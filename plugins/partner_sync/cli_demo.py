@@ -93,11 +93,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               "the demo runs on the embedded server only (unset them or move your .env aside)", file=sys.stderr)
         return 2
 
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
     from partner_sync.database import ensure_database
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
     from partner_sync.config import EMBEDDED_DATABASES
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EmbeddedServer
     from partner_sync.migrations import migrate, migration_params
 
     t = time.monotonic()
@@ -187,7 +187,7 @@ def run_dags(prepared, logs: Path, timeout: float) -> dict[str, tuple[int, float
     first run's embedding keeps both cores busy anyway)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
     def one(source: str) -> tuple[int, float, Path]:
         dag_id, t = f"{source}_sync", time.monotonic()
@@ -247,7 +247,7 @@ def print_summary(settings, outcomes: dict, truth: Path) -> None:
 
 
 def print_next_steps(settings) -> None:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
     home = local.airflow_home(settings)
     password = local.admin_password(home)

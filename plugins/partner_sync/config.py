@@ -178,7 +178,7 @@ class Settings:
             return self.connections[conn_id]
         if conn_id not in EMBEDDED_DATABASES:
             raise ConfigError([f"unknown connection id {conn_id!r}; known: {', '.join(CONNECTION_IDS)}"])
-        from partner_sync.embedded import EmbeddedServer
+        from partner_sync.dev.embedded import EmbeddedServer
 
         server = EmbeddedServer(self.home, port=self.embedded_port)
         return parse_connection(conn_id, server.url(EMBEDDED_DATABASES[conn_id]))

@@ -74,7 +74,7 @@ def _bin(name: str) -> str:
 
 
 def _server(settings: Settings):
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EmbeddedServer
 
     return EmbeddedServer(settings.home, port=settings.embedded_port)
 
