@@ -13,14 +13,16 @@ from pathlib import Path
 from tabulate import tabulate
 
 from partner_sync import cli_search
-from partner_sync.config import ConfigError, EMBEDDED_DATABASES, Settings, get_config
+from partner_sync.cli_settings import cli_settings
+from partner_sync.config import ConfigError, Settings
+from partner_sync.dev.embedded import EMBEDDED_DATABASES
 from partner_sync.logs import setup_cli_logging
 
 log = logging.getLogger("partner_sync.cli")
 
 
 def _settings() -> Settings:
-    return get_config()
+    return cli_settings()
 
 
 def _server(settings: Settings):

@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 
-from partner_sync.config import get_config
+from partner_sync.cli_settings import cli_settings
 
 
 def _say(line: str) -> None:
@@ -30,7 +30,7 @@ def _home(args: argparse.Namespace, settings):
 def cmd_up(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     running = local.running_pids(home)
     if running:
@@ -143,7 +143,7 @@ def _interrupt(signum, frame):
 def cmd_down(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     stopped = _stop(home)
     print(f"stopped {', '.join(stopped)}" if stopped else f"local Airflow of {home} was not running")
@@ -153,7 +153,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     running = local.running_pids(home)
     for component in local.COMPONENTS:
@@ -174,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_env(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     env = local.airflow_env(settings, home=_home(args, settings), port=args.port, host=args.host)
     print(local.shell_exports(env))
     return 0
@@ -183,7 +183,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 def cmd_test_dag(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     conf = json.loads(args.conf) if args.conf else None
     prepared = local.prepare(settings, home=_home(args, settings), port=args.port, host=args.host, say=_say)
     _say(f"airflow dags test {args.dag_id}")

@@ -58,8 +58,8 @@ def _seed_marker(admin_url: str, scale: int, seed: int) -> str:
     """What the demo seeded: scale, seed and the very databases (server id + oids; a recreated one differs)."""
     import json
 
-    from partner_sync.config import EMBEDDED_DATABASES
     from partner_sync.database import connect
+    from partner_sync.dev.embedded import EMBEDDED_DATABASES
 
     with connect(admin_url, autocommit=True) as c:
         sysid = c.execute("SELECT system_identifier FROM pg_control_system()").fetchone()[0]
@@ -73,6 +73,7 @@ def _step(what: str, started: float) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from partner_sync.cli_settings import cli_settings
     from partner_sync.config import _default_project_dir, get_config
 
     import logging
@@ -87,7 +88,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  settings: {write_demo_dotenv(project / '.env')}", flush=True)
     os.environ.update(DEMO_SETTINGS)  # this run, and the Airflow runs it starts, use them whatever the shell says
     get_config.cache_clear()
-    settings = get_config()
+    settings = cli_settings()
     if settings.connections:
         print(f"partner_sync demo: refusing: connections are configured ({', '.join(settings.connections)}); "
               "the demo runs on the embedded server only (unset them or move your .env aside)", file=sys.stderr)
@@ -96,8 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from partner_sync.dev import local_airflow as local
     from partner_sync.database import ensure_database
     from partner_sync.dev.demo.seed import seed_demo
-    from partner_sync.config import EMBEDDED_DATABASES
-    from partner_sync.dev.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EMBEDDED_DATABASES, EmbeddedServer
     from partner_sync.migrations import migrate, migration_params
 
     t = time.monotonic()

@@ -16,13 +16,14 @@ from typing import Any
 
 from tabulate import tabulate
 
-from partner_sync.config import Settings, get_config
+from partner_sync.cli_settings import cli_settings
+from partner_sync.config import Settings
 
 SOURCES = ("odoo", "apn")
 
 
 def _settings() -> Settings:
-    settings = get_config()
+    settings = cli_settings()
     if settings.uses_embedded:
         from partner_sync.dev.embedded import EmbeddedServer
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from partner_sync.backoff import Backoff
 from partner_sync.config import ConnSpec, Settings
 
 log = logging.getLogger(__name__)
@@ -43,20 +42,8 @@ class DatabaseUnavailable(RuntimeError):
     """The server could not be reached after every retry."""
 
 
-@dataclass
-class RetryPolicy:
-    """How often and how long to wait when a connection fails; ``sleep`` is injectable for tests."""
-
-    attempts: int = 3
-    base_delay: float = 2.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delays(self) -> list[float]:
-        return [self.base_delay * (2**i) for i in range(self.attempts)]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "RetryPolicy":
-        return cls(attempts=settings.retry_attempts, base_delay=settings.retry_base_delay)
+# How often and how long to wait when a connection fails (the one backoff of partner_sync.backoff).
+RetryPolicy = Backoff
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -72,22 +59,12 @@ def is_connection_error(exc: BaseException) -> bool:
     return state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
-def with_retry(fn: Callable[[], Any], policy: RetryPolicy, what: str) -> Any:
+def with_retry(fn: Callable[[], Any], policy: Backoff, what: str) -> Any:
     """Run ``fn``; on a connection error wait 2/4/8 s and try again, then raise DatabaseUnavailable."""
-    delays = policy.delays()
-    for attempt in range(len(delays) + 1):
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001 - filtered just below
-            if not is_connection_error(exc):
-                raise
-            if attempt == len(delays):
-                raise DatabaseUnavailable(
-                    f"{what}: unreachable after {attempt + 1} attempts: {mask_dsn(str(exc)).strip()}") from None
-            log.warning("%s: connection failed (attempt %d/%d), retrying in %.1fs: %s", what, attempt + 1,
-                        len(delays) + 1, delays[attempt], mask_dsn(str(exc)).strip())
-            policy.sleep(delays[attempt])
-    raise AssertionError("unreachable")
+    return policy.run(fn, is_connection_error, what, describe=lambda exc: "connection failed: "
+                      + mask_dsn(str(exc)).strip(),
+                      exhausted=lambda exc, tries: DatabaseUnavailable(
+                          f"{what}: unreachable after {tries} attempts: {mask_dsn(str(exc)).strip()}"))
 
 
 class Database:
