@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from partner_sync.config import Settings
-from partner_sync.database import Database, DatabaseUnavailable, RetryPolicy, connect
+from partner_sync.database import Database, DatabaseUnavailable, RetryPolicy, connect, name_lost_connection
 from partner_sync.logs import kv
 from partner_sync.raw.discovery import TableSchema, discover
 from partner_sync.raw.loader import SESSION_SETTINGS, LoadOptions, TableLoad, load_table
@@ -146,7 +146,9 @@ def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id:
     if source.mode == "database":
         src = (session.connection() if session is not None else None) or settings.conn(source.connection_id)
         with (warehouse.get_connection() if warehouse is not None
-              else nullcontext(settings.conn("warehouse_db"))) as wh:
+              else nullcontext(settings.conn("warehouse_db"))) as wh, \
+                name_lost_connection({f"source connection {source.connection_id}": src,
+                                      "warehouse connection warehouse_db": wh}):
             return load_table(src, wh, source.name, schema, raw_table=source.raw_table(name), job_id=job_id,
                               include_dir=settings.include_dir, options=options,
                               source_schema=source.source_schema)
