@@ -6,6 +6,7 @@ side (source or warehouse); none repeats a password or the parts of a URL a pass
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -152,3 +153,119 @@ def test_an_unconfigured_connection_is_a_configuration_error_naming_its_id():
     with pytest.raises(ConfigError, match="connection 'odoo_db' is not configured.*AIRFLOW_CONN_ODOO_DB") as err:
         settings.conn("odoo_db")
     assert classify(err.value).kind == "configuration"
+
+
+# -- secrets: columns named like one, and keys inside JSON columns --------------------------------------------
+
+SECRETS = ("hunter2", "k-123-abc", "pw-in-array", "PRIVATE-PEM", "cred-9")
+
+
+@pytest.fixture
+def json_env(make_db):
+    src, wh = make_db("src"), make_db("wh")
+    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": src,
+                              "AIRFLOW_CONN_APN_DB": src, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
+                              "PARTNER_SYNC_EMBEDDING_DIM": "8"}, dotenv=False)
+    from partner_sync.migrations import migrate, migration_params
+
+    migrate(wh, settings.sql_dir, migration_params(settings))
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("CREATE TABLE crm_lead (id int PRIMARY KEY, name text, lead_properties jsonb, settings jsonb, "
+                  "x_passwd text, ssh_private_key text, aws_credentials text, write_date timestamp)")
+        c.execute("""INSERT INTO crm_lead VALUES
+            (1, 'Acme', '{"password": "hunter2", "nested": {"apiKey": "k-123-abc", "label": "keep me"},
+                          "items": [{"X-Passwd": "pw-in-array"}, {"qty": 2}], "signup_token": ""}',
+                '{"private_key": "PRIVATE-PEM", "region": "eu"}', 'p', 'k', 'c', '2026-03-01 12:00'),
+            (2, 'Brim', '{"color": "red"}', '{"a":   1,  "credentials": "cred-9"}', 'p', 'k', 'c', '2026-03-01 12:01'),
+            (3, 'Cora', '{"color": "blue"}', '{"kept": "as written"}', NULL, NULL, NULL, '2026-03-01 12:02')""")
+    return settings, src, wh
+
+
+def _source(**extra):
+    from partner_sync.source_defs import parse_source
+
+    return parse_source({"source": "odoo", "connection_id": "odoo_db", **extra,
+                         "tables": {"crm_lead": {"primary_key": ["id"], "cursor": "write_date"}}})
+
+
+def _sync(settings, source):
+    from partner_sync.pipeline import run_source
+
+    _, _, ctx = run_source(settings, source, stages=("extract", "raw_load"))
+    return {t.table: t for t in ctx.loads}["crm_lead"]
+
+
+def _raw(wh: str) -> dict[int, tuple]:
+    with psycopg.connect(wh) as c:
+        return {r[0]: r[1:] for r in c.execute(
+            "SELECT id, lead_properties, settings::text, to_jsonb(l)::text FROM raw.odoo_crm_lead l ORDER BY id")}
+
+
+def test_secret_columns_and_json_keys_never_reach_raw(json_env):
+    """Before: passwd/private_key/credential columns were left out, but a "password" key inside a jsonb
+    column (Odoo properties) was mirrored as it was."""
+    settings, src, wh = json_env
+    load = _sync(settings, _source())
+    assert load.inserted == 3 and load.path != "direct"  # staged, masked, then written
+    with psycopg.connect(wh) as c:
+        columns = {r[0] for r in c.execute("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_schema = 'raw' AND table_name = 'odoo_crm_lead'")}
+    assert not columns & {"x_passwd", "ssh_private_key", "aws_credentials"}
+    raw = _raw(wh)
+    props, settings_text, whole = raw[1]
+    assert props == {"password": "***", "nested": {"apiKey": "***", "label": "keep me"},
+                     "items": [{"X-Passwd": "***"}, {"qty": 2}], "signup_token": ""}
+    assert json.loads(settings_text) == {"private_key": "***", "region": "eu"}
+    assert json.loads(raw[2][1]) == {"a": 1, "credentials": "***"}
+    assert json.loads(raw[3][1]) == {"kept": "as written"}
+    everything = " ".join(r[2] for r in raw.values())
+    for secret in SECRETS:
+        assert secret not in everything
+
+    # a rerun changes nothing; a changed secret at the source is masked on the incremental path too
+    assert (_sync(settings, _source()).updated, _raw(wh)) == (0, raw)
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("""UPDATE crm_lead SET lead_properties = '{"password": "n3w-s3cret", "color": "green"}',
+                     write_date = '2026-03-02 09:00' WHERE id = 2""")
+    assert _sync(settings, _source()).updated == 1
+    assert _raw(wh)[2][0] == {"password": "***", "color": "green"}
+    assert "n3w-s3cret" not in _raw(wh)[2][2]
+
+
+def test_json_masking_is_configured_in_the_source_yaml(json_env):
+    settings, src, wh = json_env
+    _sync(settings, _source(json_secret_patterns=["label"]))  # only these keys
+    props = _raw(wh)[1][0]
+    assert props["nested"] == {"apiKey": "k-123-abc", "label": "***"} and props["password"] == "hunter2"
+
+
+def test_json_masking_can_be_turned_off(json_env):
+    settings, src, wh = json_env
+    assert _sync(settings, _source(json_secret_patterns=[])).path == "direct"  # the first load's fast path
+    assert _raw(wh)[1][0]["password"] == "hunter2"
+
+
+def test_a_bad_json_secret_pattern_is_a_definition_error():
+    from partner_sync.source_defs import SourceDefinitionError
+
+    with pytest.raises(SourceDefinitionError, match="json_secret_patterns"):
+        _source(json_secret_patterns=["("])
+
+
+def test_a_json_text_column_keeps_its_exact_text_unless_a_key_is_masked(db_url):
+    from psycopg import sql
+
+    from partner_sync.raw.json_secrets import mask_json_secrets
+
+    with psycopg.connect(db_url) as c:
+        c.execute("CREATE TEMP TABLE _stg (id int, doc json, props jsonb)")
+        c.execute("""INSERT INTO _stg VALUES (1, '{"a":   1}', '{"b": 2}'),
+                     (2, '{"accessToken":  "t0k", "a": [ {"ApiKey": "k"} ]}', '{"Private Key": "pem", "n": null}'),
+                     (3, NULL, '[{"client_secret": ""}]')""")
+        changed = mask_json_secrets(c, ROOT / "include", sql.Identifier("_stg"), {"doc": "json", "props": "jsonb"},
+                                    ["id", "doc", "props"], ("password", "token", "api_key", "private_key", "secret"))
+        got = c.execute("SELECT id, doc::text, props FROM _stg ORDER BY id").fetchall()
+    assert changed == 2
+    assert got == [(1, '{"a":   1}', {"b": 2}),
+                   (2, '{"a": [{"ApiKey": "***"}], "accessToken": "***"}', {"Private Key": "***", "n": None}),
+                   (3, None, [{"client_secret": ""}])]

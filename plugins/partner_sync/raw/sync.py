@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from partner_sync.config import Settings
@@ -143,6 +143,7 @@ def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id:
 
     source = effective_source(settings, source)
     name = schema.name
+    options = replace(options, json_secret_patterns=source.json_mask_patterns)
     if source.mode == "database":
         src = (session.connection() if session is not None else None) or settings.conn(source.connection_id)
         with (warehouse.get_connection() if warehouse is not None
