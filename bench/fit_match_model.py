@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
-from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.match.model import DEFAULT_MODEL_PATH  # noqa: E402
 from partner_sync.match.train import labelled_pairs, train_model  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
@@ -38,7 +38,7 @@ def fresh_db(admin: str, prefix: str) -> str:
 
 
 def hard_set(admin: str, customers: int):
-    from partner_sync.demo.hard_match import build
+    from partner_sync.dev.demo.hard_match import build
 
     url = fresh_db(admin, "fit_hard")
     settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",

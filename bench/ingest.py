@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from partner_sync.config import load_settings  # noqa: E402
-from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
 from partner_sync.pipeline import run_source  # noqa: E402
 from partner_sync.source_defs import parse_source  # noqa: E402

@@ -34,8 +34,8 @@ os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
-from partner_sync.demo.hard_match import generate, load  # noqa: E402
-from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.dev.demo.hard_match import generate, load  # noqa: E402
+from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.match.run import run_match  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
 

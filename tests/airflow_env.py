@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from partner_sync.airflow.local import process_alive  # noqa: E402
+from partner_sync.dev.local_airflow import process_alive  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))  # Airflow's own layout: plugins/ on sys.path
 
-from partner_sync.embedded import EmbeddedServer  # noqa: E402
+from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 
 # Tests never read a developer's .env (the demo writes one beside the README; production steps create one):
 # every settings read, here and in the CLI / Airflow processes the tests start, sees only the environment.
@@ -76,7 +76,7 @@ class DemoEnv:
 
     def __init__(self, admin_url: str, tmp: Path, scale: int, seed: int = 42):
         from partner_sync.config import load_settings
-        from partner_sync.demo.seed import seed_demo
+        from partner_sync.dev.demo.seed import seed_demo
         from partner_sync.migrations import migrate, migration_params
 
         tag = uuid.uuid4().hex[:8]

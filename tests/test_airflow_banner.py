@@ -12,7 +12,7 @@ import pytest
 from airflow_env import drop_metadata_db, prepare_metadata_db
 from smtp_sink import SmtpSink, free_port
 from test_airflow_local import _settings
-from partner_sync.airflow import local
+from partner_sync.dev import local_airflow as local
 from partner_sync.cli_airflow import alerts_check, dag_states
 
 ALL_DAGS = ["apn_sync", "odoo_sync", "partner_sync_maintenance", "search_refresh"]

@@ -23,7 +23,7 @@ import pytest
 from psycopg import sql as psql
 
 from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
-from partner_sync.airflow import local, local_celery
+from partner_sync.dev import local_airflow as local, local_celery
 from smtp_sink import SmtpSink
 from test_airflow_local import TEST_HOME, _settings, _task_logs
 
@@ -79,7 +79,7 @@ def test_celery_env_workers_and_their_hostnames(tmp_path, monkeypatch):
 @pytest.mark.airflow
 @pytest.mark.db
 def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin_url, make_db, tmp_path, monkeypatch):
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
 
     monkeypatch.delenv("AIRFLOW_CONN_ODOO_DB", raising=False)  # odoo_db: Airflow's connection only
 

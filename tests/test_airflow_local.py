@@ -22,7 +22,7 @@ import pytest
 from psycopg import sql as psql
 
 from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
-from partner_sync.airflow import local
+from partner_sync.dev import local_airflow as local
 from partner_sync.config import load_settings, parse_connection
 
 RUN_DEADLINE_S = 300
@@ -126,7 +126,7 @@ def _task_logs(home: Path, dag_id: str, run_id: str) -> str:
 @pytest.mark.airflow
 @pytest.mark.db
 def test_local_airflow_runs_odoo_sync_through_the_rest_api(pg_admin_url, make_db, tmp_path):
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
     from partner_sync.migrations import migration_params
 
     timings: dict[str, float] = {}

@@ -1,6 +1,6 @@
 """Airflow as users run it: manual triggers, backfills, outages, failed checks and retries, for real.
 
-One local Airflow per module (api-server, scheduler, dag-processor, triggerer: ``partner_sync.airflow.local``)
+One local Airflow per module (api-server, scheduler, dag-processor, triggerer: ``partner_sync.dev.local_airflow``)
 on a free port, every run triggered through the REST API as the admin user. The Odoo source is reached
 through a TCP gate the tests close (refused connections, like a stopped server) and open again; failure
 e-mails go to a real SMTP server (aiosmtpd) configured as an Airflow connection. Short retry delays
@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql as psql
 
 from airflow_env import drop_metadata_db, prepare_metadata_db
-from partner_sync.airflow import local
+from partner_sync.dev import local_airflow as local
 from partner_sync.config import load_settings
 from smtp_sink import SmtpSink
 from tcp_gate import TcpGate
@@ -120,7 +120,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(pg_admin_url, tmp_path_factory):
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
     from partner_sync.migrations import migrate, migration_params
     from partner_sync.pipeline import run_source
 

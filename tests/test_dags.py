@@ -29,7 +29,7 @@ from airflow_env import (
 )
 from smtp_sink import SmtpSink
 from partner_sync.config import get_config, load_settings
-from partner_sync.demo.seed import seed_demo
+from partner_sync.dev.demo.seed import seed_demo
 from partner_sync.migrations import migrate, migration_params
 from partner_sync.pipeline import STAGES
 from partner_sync.source_defs import load_sources

@@ -18,10 +18,10 @@ import pytest
 import yaml
 from psycopg import sql
 
-from partner_sync.demo.apn_schema import APN_TABLES
-from partner_sync.demo.odoo_catalog import COLUMNS
-from partner_sync.demo.odoo_custom import CUSTOM_TABLES, EXTRA_COLUMNS, STUDIO_COUNTS
-from partner_sync.demo.seed import MARKER, RefuseToDrop, SeedReport, seed_demo
+from partner_sync.dev.demo.apn_schema import APN_TABLES
+from partner_sync.dev.demo.odoo_catalog import COLUMNS
+from partner_sync.dev.demo.odoo_custom import CUSTOM_TABLES, EXTRA_COLUMNS, STUDIO_COUNTS
+from partner_sync.dev.demo.seed import MARKER, RefuseToDrop, SeedReport, seed_demo
 
 pytestmark = pytest.mark.db
 

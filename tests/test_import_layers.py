@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "plugins" / "partner_sync"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-DEV_TOOLING_IN_AIRFLOW = {"local", "local_celery"}
+DEV = "dev"  # partner_sync.dev: demo data, the embedded server, the local Airflow
 
 
 def _lint(project: Path) -> subprocess.CompletedProcess:
@@ -51,9 +51,10 @@ def test_every_module_falls_under_the_contracts():
     wrappers = {"airflow"} | {m for m in children if m == "cli" or m.startswith("cli_")}  # they wrap the engine
     assert engine | wrappers == children
     kept_apart = set(contracts["dev-tooling-apart"]["source_modules"])
-    airflow_side = {f"partner_sync.airflow.{m}" for m in _children(PACKAGE / "airflow") - DEV_TOOLING_IN_AIRFLOW}
+    airflow_side = {f"partner_sync.airflow.{m}" for m in _children(PACKAGE / "airflow")}
     assert airflow_side <= kept_apart
-    assert {f"partner_sync.{m}" for m in engine - {"demo", "embedded"}} <= kept_apart
+    assert {f"partner_sync.{m}" for m in engine - {DEV}} <= kept_apart
+    assert contracts["dev-tooling-apart"]["forbidden_modules"] == [f"partner_sync.{DEV}"]
 
 
 def test_a_broken_contract_fails_the_check(tmp_path):

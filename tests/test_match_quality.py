@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 
 from partner_sync.database import Database
-from partner_sync.demo.hard_match import SPLITS, build, generate
+from partner_sync.dev.demo.hard_match import SPLITS, build, generate
 from partner_sync.match import evaluate, load_ranked, run_match
 from partner_sync.match.evaluate import auto_link, calibration, load_decisions, per_tag
 from partner_sync.match.model import PairModel

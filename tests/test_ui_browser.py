@@ -26,7 +26,7 @@ import pytest
 
 from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
 from conftest import DemoEnv
-from partner_sync.airflow import local
+from partner_sync.dev import local_airflow as local
 from partner_sync.config import load_settings
 from smtp_sink import SmtpSink
 from ui_env import SECRET, fill_warehouse, with_password

@@ -13,18 +13,20 @@ from pathlib import Path
 from tabulate import tabulate
 
 from partner_sync import cli_search
-from partner_sync.config import ConfigError, EMBEDDED_DATABASES, Settings, get_config
+from partner_sync.cli_settings import cli_settings
+from partner_sync.config import ConfigError, Settings
+from partner_sync.dev.embedded import EMBEDDED_DATABASES
 from partner_sync.logs import setup_cli_logging
 
 log = logging.getLogger("partner_sync.cli")
 
 
 def _settings() -> Settings:
-    return get_config()
+    return cli_settings()
 
 
 def _server(settings: Settings):
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EmbeddedServer
 
     return EmbeddedServer(settings.home, port=settings.embedded_port)
 
@@ -76,7 +78,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 # -- seed-demo --------------------------------------------------------------------------------
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from partner_sync.demo.seed import seed_demo
+    from partner_sync.dev.demo.seed import seed_demo
 
     settings = _settings()
     for conn_id in ("odoo_db", "apn_db"):

@@ -1,4 +1,4 @@
-"""``partner_sync airflow up|down|status|env|test-dag``: Airflow on this machine (partner_sync.airflow.local).
+"""``partner_sync airflow up|down|status|env|test-dag``: Airflow on this machine (partner_sync.dev.local_airflow).
 
 Metadata database ``airflow`` on the embedded PostgreSQL server, AIRFLOW_HOME ``$PARTNER_SYNC_HOME/airflow``.
 Progress goes to stderr; the URL, the login and ``env``'s exports go to stdout.
@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 
-from partner_sync.config import get_config
+from partner_sync.cli_settings import cli_settings
 
 
 def _say(line: str) -> None:
@@ -22,15 +22,15 @@ def _say(line: str) -> None:
 def _home(args: argparse.Namespace, settings):
     from pathlib import Path
 
-    from partner_sync.airflow.local import airflow_home
+    from partner_sync.dev.local_airflow import airflow_home
 
     return Path(args.home).resolve() if getattr(args, "home", None) else airflow_home(settings)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     running = local.running_pids(home)
     if running:
@@ -41,7 +41,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     prepared = local.prepare(settings, home=home, port=args.port, host=args.host, say=_say)
     celery = None
     if getattr(args, "celery", False):  # the production shape: CeleryExecutor, Redis, default + gpu workers
-        from partner_sync.airflow import local_celery
+        from partner_sync.dev import local_celery
 
         celery = local_celery.start_celery(prepared, gpu_queue=settings.embed_queue,
                                            wait_for_dags=local.expected_dag_ids(settings), timeout=args.timeout,
@@ -79,7 +79,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             alive = local.running_pids(home)
             dead = [c for c in local.COMPONENTS if c not in alive]
             if celery is not None:
-                from partner_sync.airflow import local_celery
+                from partner_sync.dev import local_celery
 
                 dead += [c for c in celery.pids if c not in local_celery.extra_pids(home)]
             if dead:
@@ -94,7 +94,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def _stop(home) -> list[str]:
     """Stop whatever of ``home`` runs: the Celery workers and Redis too when `up --celery` started them."""
-    from partner_sync.airflow import local_celery
+    from partner_sync.dev import local_celery
 
     return local_celery.stop_celery(home, say=_say)
 
@@ -141,9 +141,9 @@ def _interrupt(signum, frame):
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     stopped = _stop(home)
     print(f"stopped {', '.join(stopped)}" if stopped else f"local Airflow of {home} was not running")
@@ -151,15 +151,15 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     home = _home(args, settings)
     running = local.running_pids(home)
     for component in local.COMPONENTS:
         pid = running.get(component)
         print(f"{component:14} {'running, pid ' + str(pid) if pid else 'stopped'}")
-    from partner_sync.airflow import local_celery
+    from partner_sync.dev import local_celery
 
     for component, pid in local_celery.extra_pids(home).items():  # up --celery: redis and the workers
         print(f"{component:14} running, pid {pid}")
@@ -172,18 +172,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     env = local.airflow_env(settings, home=_home(args, settings), port=args.port, host=args.host)
     print(local.shell_exports(env))
     return 0
 
 
 def cmd_test_dag(args: argparse.Namespace) -> int:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
-    settings = get_config()
+    settings = cli_settings()
     conf = json.loads(args.conf) if args.conf else None
     prepared = local.prepare(settings, home=_home(args, settings), port=args.port, host=args.host, say=_say)
     _say(f"airflow dags test {args.dag_id}")
@@ -196,7 +196,7 @@ def cmd_test_dag(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``partner_sync airflow ...`` to the CLI's subcommands."""
-    from partner_sync.airflow.local import DEFAULT_HOST, DEFAULT_PORT
+    from partner_sync.dev.local_airflow import DEFAULT_HOST, DEFAULT_PORT
 
     p = sub.add_parser("airflow", help="run Airflow on this machine (metadata DB on the embedded server)",
                        description="Local Airflow: api-server, scheduler, dag-processor and triggerer with "

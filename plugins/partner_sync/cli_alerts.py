@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 
-from partner_sync.config import get_config
+from partner_sync.cli_settings import cli_settings
 
 
 def run_check(send: bool, to: list[str] | None = None, conn_id: str | None = None):
     """The check in this process: Airflow reads the connection (AIRFLOW_CONN_<ID> or a secrets backend)."""
-    settings = get_config()
+    settings = cli_settings()
     # importing Airflow creates AIRFLOW_HOME/logs: keep it in the local Airflow's home, not ~/airflow
     os.environ.setdefault("AIRFLOW_HOME", str(settings.home / "airflow"))
     from partner_sync.airflow.smtp_check import check_smtp

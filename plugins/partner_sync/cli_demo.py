@@ -58,8 +58,8 @@ def _seed_marker(admin_url: str, scale: int, seed: int) -> str:
     """What the demo seeded: scale, seed and the very databases (server id + oids; a recreated one differs)."""
     import json
 
-    from partner_sync.config import EMBEDDED_DATABASES
     from partner_sync.database import connect
+    from partner_sync.dev.embedded import EMBEDDED_DATABASES
 
     with connect(admin_url, autocommit=True) as c:
         sysid = c.execute("SELECT system_identifier FROM pg_control_system()").fetchone()[0]
@@ -73,6 +73,7 @@ def _step(what: str, started: float) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from partner_sync.cli_settings import cli_settings
     from partner_sync.config import _default_project_dir, get_config
 
     import logging
@@ -87,17 +88,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  settings: {write_demo_dotenv(project / '.env')}", flush=True)
     os.environ.update(DEMO_SETTINGS)  # this run, and the Airflow runs it starts, use them whatever the shell says
     get_config.cache_clear()
-    settings = get_config()
+    settings = cli_settings()
     if settings.connections:
         print(f"partner_sync demo: refusing: connections are configured ({', '.join(settings.connections)}); "
               "the demo runs on the embedded server only (unset them or move your .env aside)", file=sys.stderr)
         return 2
 
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
     from partner_sync.database import ensure_database
-    from partner_sync.demo.seed import seed_demo
-    from partner_sync.config import EMBEDDED_DATABASES
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.demo.seed import seed_demo
+    from partner_sync.dev.embedded import EMBEDDED_DATABASES, EmbeddedServer
     from partner_sync.migrations import migrate, migration_params
 
     t = time.monotonic()
@@ -187,7 +187,7 @@ def run_dags(prepared, logs: Path, timeout: float) -> dict[str, tuple[int, float
     first run's embedding keeps both cores busy anyway)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
     def one(source: str) -> tuple[int, float, Path]:
         dag_id, t = f"{source}_sync", time.monotonic()
@@ -247,7 +247,7 @@ def print_summary(settings, outcomes: dict, truth: Path) -> None:
 
 
 def print_next_steps(settings) -> None:
-    from partner_sync.airflow import local
+    from partner_sync.dev import local_airflow as local
 
     home = local.airflow_home(settings)
     password = local.admin_password(home)

@@ -16,15 +16,16 @@ from typing import Any
 
 from tabulate import tabulate
 
-from partner_sync.config import Settings, get_config
+from partner_sync.cli_settings import cli_settings
+from partner_sync.config import Settings
 
 SOURCES = ("odoo", "apn")
 
 
 def _settings() -> Settings:
-    settings = get_config()
+    settings = cli_settings()
     if settings.uses_embedded:
-        from partner_sync.embedded import EmbeddedServer
+        from partner_sync.dev.embedded import EmbeddedServer
 
         EmbeddedServer(settings.home, port=settings.embedded_port).up()
     return settings
@@ -264,7 +265,7 @@ def cmd_eval_match(args: argparse.Namespace) -> int:
 
 def cmd_seed_hard_match(args: argparse.Namespace) -> int:
     from partner_sync.database import Database
-    from partner_sync.demo.hard_match import build
+    from partner_sync.dev.demo.hard_match import build
 
     settings = _settings()
     truth = Path(args.truth) if args.truth else settings.home / "hard_match" / f"{args.split}_truth.csv"

@@ -1,29 +1,26 @@
 """Settings and connections, read once from the environment (and ``.env``).
 
 Connections use Airflow's ids (``warehouse_db``, ``odoo_db``, ``apn_db``); outside Airflow the same
-``AIRFLOW_CONN_<ID>`` variables are read, as URIs or Airflow's JSON form. Without them the
-embedded server's URL is used, so ``make demo`` needs no configuration at all.
+``AIRFLOW_CONN_<ID>`` variables are read, as URIs or Airflow's JSON form (``partner_sync.connection_forms``).
+A connection nobody configured is a configuration error naming its id, unless the caller supplies a
+fallback (``Settings.connection_fallback``): the CLI supplies the embedded dev server, so ``make demo``
+needs no configuration at all.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Callable, Mapping
 
-from psycopg.conninfo import make_conninfo
+from partner_sync.connection_forms import ConnFields, ConnSpec, parse_connection, parse_odoo_connection
+
+__all__ = ["CONNECTION_IDS", "ConfigError", "ConnSpec", "Settings", "get_config", "load_settings",
+           "parse_connection"]
 
 CONNECTION_IDS = ("warehouse_db", "odoo_db", "apn_db")
-# Database names used on the embedded server when no connection is configured.
-EMBEDDED_DATABASES = {"warehouse_db": "partner_sync", "odoo_db": "odoo_demo", "apn_db": "apn_demo"}
-_LIBPQ_PARAMS = {
-    "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name",
-    "options", "target_session_attrs", "keepalives", "keepalives_idle", "gssencmode", "host",
-}
 
 
 class ConfigError(ValueError):
@@ -32,70 +29,6 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
-
-
-@dataclass(frozen=True)
-class ConnSpec:
-    """One PostgreSQL connection; ``dsn`` is for libpq, ``masked`` is for logs."""
-
-    conn_id: str
-    host: str | None
-    port: int | None
-    user: str | None
-    password: str | None = field(repr=False)
-    dbname: str | None
-    options: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def dsn(self) -> str:
-        params = {k: v for k, v in (("host", self.host), ("port", self.port), ("user", self.user),
-                                     ("password", self.password), ("dbname", self.dbname)) if v}
-        params.update(dict(self.options))
-        return make_conninfo(**params)
-
-    @property
-    def masked(self) -> str:
-        auth = f"{self.user or ''}{':***' if self.password else ''}"
-        host = self.host or ""
-        port = f":{self.port}" if self.port else ""
-        return f"postgresql://{auth}@{host}{port}/{self.dbname or ''}"
-
-
-def parse_connection(conn_id: str, value: str) -> ConnSpec:
-    """Parse an Airflow connection value (URI or JSON) into a ConnSpec; raise ValueError if malformed."""
-    value = value.strip()
-    if value.startswith("{"):
-        try:
-            data = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{conn_id}: JSON connection is not valid JSON ({exc.msg})") from None
-        ctype = data.get("conn_type", "postgres")
-        if ctype not in ("postgres", "postgresql"):
-            raise ValueError(f"{conn_id}: conn_type must be postgres, got {ctype!r}")
-        extra = data.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra or "{}")
-        port = data.get("port")
-        return ConnSpec(conn_id, data.get("host"), int(port) if port else None, data.get("login"),
-                        data.get("password"), data.get("schema") or data.get("database"),
-                        tuple((k, str(v)) for k, v in extra.items() if k in _LIBPQ_PARAMS))
-    parts = urlsplit(value)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise ValueError(f"{conn_id}: scheme must be postgres:// or postgresql://, got {parts.scheme or 'none'!r}")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{conn_id}: port is not a number") from None
-    query = parse_qsl(parts.query)
-    options = tuple((k, v) for k, v in query if k in _LIBPQ_PARAMS and k != "host")
-    # urlsplit lower-cases .hostname; keep the case (socket paths are case-sensitive).
-    hostport = parts.netloc.rpartition("@")[2]
-    host = unquote((hostport.rsplit(":", 1)[0] if port else hostport).strip("[]")) or dict(query).get("host")
-    if not host:
-        raise ValueError(f"{conn_id}: no host in the connection URI")
-    return ConnSpec(conn_id, host, port, unquote(parts.username) if parts.username else None,
-                    unquote(parts.password) if parts.password else None,
-                    unquote(parts.path.lstrip("/")) or None, options)
 
 
 @dataclass(frozen=True)
@@ -134,7 +67,7 @@ class Settings:
     apn_catalog: str | None = None
     apn_request_budget: int | None = None
     odoo_page_size: int | None = None
-    api_connections: Mapping[str, str] = field(default_factory=dict, repr=False)
+    api_connections: Mapping[str, str | ConnFields] = field(default_factory=dict, repr=False)
     # Embeddings, search and matching (partner_sync.embed, .search, .match)
     embedding_backend: str = "sentence-transformers"  # or "http" (TEI /embed, OpenAI /v1/embeddings)
     embedding_device: str = "auto"  # auto: CUDA (fp16) when present, else CPU
@@ -150,6 +83,9 @@ class Settings:
     embed_image: str = "partner-sync:latest"
     embed_namespace: str = "airflow"
     embed_gpus: int = 1
+    # How a connection id nobody configured resolves: None in production (a ConfigError naming the id); the CLI
+    # supplies the embedded dev server's databases (partner_sync.dev.embedded.with_embedded_fallback).
+    connection_fallback: Callable[[str], ConnSpec] | None = field(default=None, repr=False, compare=False)
 
     @property
     def include_dir(self) -> Path:
@@ -173,15 +109,16 @@ class Settings:
         return options
 
     def conn(self, conn_id: str) -> ConnSpec:
-        """The configured connection, or the embedded server's database for that id."""
+        """The configured connection, else the caller's fallback (the CLI's embedded server), else a
+        ConfigError naming the connection id."""
         if conn_id in self.connections:
             return self.connections[conn_id]
-        if conn_id not in EMBEDDED_DATABASES:
+        if conn_id not in CONNECTION_IDS:
             raise ConfigError([f"unknown connection id {conn_id!r}; known: {', '.join(CONNECTION_IDS)}"])
-        from partner_sync.embedded import EmbeddedServer
-
-        server = EmbeddedServer(self.home, port=self.embedded_port)
-        return parse_connection(conn_id, server.url(EMBEDDED_DATABASES[conn_id]))
+        if self.connection_fallback is not None:
+            return self.connection_fallback(conn_id)
+        raise ConfigError([f"connection {conn_id!r} is not configured: define the Airflow connection {conn_id} "
+                           f"(UI, CLI or secrets backend) or set AIRFLOW_CONN_{conn_id.upper()}"])
 
 
 def _default_project_dir() -> Path:
@@ -407,8 +344,6 @@ def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
         if raw:
             api_connections[conn_id] = raw
     if "odoo_api" in api_connections:
-        from partner_sync.odoo_connection import parse_odoo_connection
-
         try:
             parse_odoo_connection(api_connections["odoo_api"])
         except ValueError as exc:

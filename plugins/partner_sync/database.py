@@ -9,16 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from partner_sync.config import ConnSpec, Settings
+from partner_sync.backoff import Backoff
+from partner_sync.config import ConfigError, ConnSpec, Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +42,38 @@ class DatabaseUnavailable(RuntimeError):
     """The server could not be reached after every retry."""
 
 
-@dataclass
-class RetryPolicy:
-    """How often and how long to wait when a connection fails; ``sleep`` is injectable for tests."""
+class ConnectionRejected(ConfigError):
+    """The server answered but refused the login (wrong password, unknown role, missing database): a
+    configuration problem naming the connection id, never retried."""
 
-    attempts: int = 3
-    base_delay: float = 2.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
-    def delays(self) -> list[float]:
-        return [self.base_delay * (2**i) for i in range(self.attempts)]
+class ConnectionLost(RuntimeError):
+    """An open connection dropped mid-work; the message says which side (source or warehouse) it was."""
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "RetryPolicy":
-        return cls(attempts=settings.retry_attempts, base_delay=settings.retry_base_delay)
+
+def side_of(conn: ConnSpec) -> str:
+    """``warehouse connection warehouse_db (postgresql://...)`` or ``source connection odoo_db (...)``."""
+    side = "warehouse" if conn.conn_id == "warehouse_db" else "source"
+    return f"{side} connection {conn.conn_id} ({conn.masked})"
+
+
+@contextmanager
+def name_lost_connection(sides: dict[str, Any]) -> Iterator[None]:
+    """Inside the block, a connection error after which one of ``sides``' open connections (label ->
+    psycopg connection; other values are ignored) is broken re-raises as ConnectionLost naming that side."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_connection_error(exc) or isinstance(exc, DatabaseUnavailable):
+            raise
+        broken = [label for label, c in sides.items() if isinstance(c, psycopg.Connection) and (c.broken or c.closed)]
+        if len(broken) != 1:
+            raise
+        raise ConnectionLost(f"{broken[0]}: connection lost: {mask_dsn(str(exc)).strip()}") from exc
+
+
+# How often and how long to wait when a connection fails (the one backoff of partner_sync.backoff).
+RetryPolicy = Backoff
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -72,22 +89,12 @@ def is_connection_error(exc: BaseException) -> bool:
     return state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
-def with_retry(fn: Callable[[], Any], policy: RetryPolicy, what: str) -> Any:
+def with_retry(fn: Callable[[], Any], policy: Backoff, what: str) -> Any:
     """Run ``fn``; on a connection error wait 2/4/8 s and try again, then raise DatabaseUnavailable."""
-    delays = policy.delays()
-    for attempt in range(len(delays) + 1):
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001 - filtered just below
-            if not is_connection_error(exc):
-                raise
-            if attempt == len(delays):
-                raise DatabaseUnavailable(
-                    f"{what}: unreachable after {attempt + 1} attempts: {mask_dsn(str(exc)).strip()}") from None
-            log.warning("%s: connection failed (attempt %d/%d), retrying in %.1fs: %s", what, attempt + 1,
-                        len(delays) + 1, delays[attempt], mask_dsn(str(exc)).strip())
-            policy.sleep(delays[attempt])
-    raise AssertionError("unreachable")
+    return policy.run(fn, is_connection_error, what, describe=lambda exc: "connection failed: "
+                      + mask_dsn(str(exc)).strip(),
+                      exhausted=lambda exc, tries: DatabaseUnavailable(
+                          f"{what}: unreachable after {tries} attempts: {mask_dsn(str(exc)).strip()}"))
 
 
 class Database:
@@ -97,7 +104,7 @@ class Database:
                  retry: RetryPolicy | None = None, connect_timeout: int = 10):
         self.spec = conn if isinstance(conn, ConnSpec) else None
         self.dsn = conn.dsn if isinstance(conn, ConnSpec) else conn
-        self.name = conn.masked if isinstance(conn, ConnSpec) else mask_dsn(conn)
+        self.name = side_of(conn) if isinstance(conn, ConnSpec) else mask_dsn(conn)
         self.min_size, self.max_size = min_size, max_size
         self.retry = retry or RetryPolicy()
         self.connect_timeout = connect_timeout
@@ -110,7 +117,10 @@ class Database:
                    retry=RetryPolicy.from_settings(settings))
 
     def _probe(self) -> None:
-        psycopg.connect(self.dsn, connect_timeout=self.connect_timeout).close()
+        try:
+            psycopg.connect(self.dsn, connect_timeout=self.connect_timeout).close()
+        except psycopg.OperationalError as exc:
+            raise _rejected(self.spec, exc) or exc
 
     def _open_pool(self) -> ConnectionPool:
         if self._pool is None:
@@ -207,11 +217,33 @@ class Database:
 
 def connect(conn: ConnSpec | str, *, autocommit: bool = False, retry: RetryPolicy | None = None,
             connect_timeout: int = 10) -> psycopg.Connection:
-    """One unpooled connection (CLI one-shots, DDL), with the same retry policy."""
+    """One unpooled connection (CLI one-shots, DDL), with the same retry policy; a refused login names
+    the connection id (ConnectionRejected)."""
     dsn = conn.dsn if isinstance(conn, ConnSpec) else conn
-    name = conn.masked if isinstance(conn, ConnSpec) else mask_dsn(conn)
-    return with_retry(lambda: psycopg.connect(dsn, autocommit=autocommit, connect_timeout=connect_timeout),
-                      retry or RetryPolicy(), f"connect {name}")
+    name = side_of(conn) if isinstance(conn, ConnSpec) else mask_dsn(conn)
+    try:
+        return with_retry(lambda: psycopg.connect(dsn, autocommit=autocommit, connect_timeout=connect_timeout),
+                          retry or RetryPolicy(), f"connect {name}")
+    except psycopg.OperationalError as exc:
+        rejected = _rejected(conn, exc)
+        if rejected is not None:
+            raise rejected from None
+        raise
+
+
+def _rejected(conn: ConnSpec | str | None, exc: BaseException) -> ConnectionRejected | None:
+    """A refused login (wrong password, unknown role or database) as ConnectionRejected naming the connection."""
+    if isinstance(conn, ConnSpec) and getattr(exc, "sqlstate", None) is None and any(
+            p in str(exc) for p in _PERMANENT_CONNECT_ERRORS):
+        return ConnectionRejected([f"{side_of(conn)}: the server refused the connection: "
+                                   f"{mask_dsn(_server_message(exc))}"])
+    return None
+
+
+def _server_message(exc: BaseException) -> str:
+    """libpq's reason without its ``connection to server at ... failed:`` preamble."""
+    text = str(exc).strip()
+    return text.rsplit("failed: ", 1)[-1].replace("FATAL:  ", "") if "failed: " in text else text
 
 
 def ensure_database(admin: ConnSpec | str, dbname: str) -> bool:

@@ -13,7 +13,8 @@ import psycopg
 
 from partner_sync.checks import ChecksFailed
 from partner_sync.config import ConfigError
-from partner_sync.database import DatabaseUnavailable, is_connection_error
+from partner_sync.connection_forms import ConnectionFormError
+from partner_sync.database import ConnectionLost, DatabaseUnavailable, is_connection_error
 from partner_sync.raw.loader import TableBusy
 from partner_sync.raw.schema import DriftRefused
 from partner_sync.source_defs import SourceDefinitionError
@@ -47,7 +48,7 @@ def _chain(exc: BaseException):
 
 def _kind(exc: BaseException) -> tuple[bool, str] | None:
     """(transient, kind) when this one exception decides; None when it says nothing either way."""
-    if isinstance(exc, DatabaseUnavailable):  # SourceUnavailable (an API) too: the engine already retried
+    if isinstance(exc, (DatabaseUnavailable, ConnectionLost)):  # SourceUnavailable (an API) too
         return True, "unreachable"
     if isinstance(exc, BudgetExhausted):
         return True, "throttled"
@@ -57,7 +58,7 @@ def _kind(exc: BaseException) -> tuple[bool, str] | None:
         return False, "checks_failed"
     if isinstance(exc, DriftRefused):
         return False, "drift_refused"
-    if isinstance(exc, (ConfigError, SourceDefinitionError)):
+    if isinstance(exc, (ConfigError, ConnectionFormError, SourceDefinitionError)):
         return False, "configuration"
     if isinstance(exc, psycopg.Error):
         if is_connection_error(exc):

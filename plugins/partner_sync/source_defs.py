@@ -92,6 +92,9 @@ class SourceDef:
     deadline: str | None = None  # HH:MM UTC by which the daily run must have finished (freshness.py; 06:00)
     path: Path | None = field(default=None, compare=False)
     secret_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
+    # Keys masked inside json/jsonb columns before rows reach raw (raw.json_secrets); None: secret_patterns,
+    # () in the YAML (json_secret_patterns: []) turns the masking off.
+    json_secret_patterns: tuple[str, ...] | None = None
     source_schema: str = "public"
     transforms: tuple[TransformDef, ...] = ()
     ace_id_field: str | None = None  # odoo: the crm_lead column some partners keep the ACE id in (x_studio_...)
@@ -103,6 +106,11 @@ class SourceDef:
     request_budget: int = 20_000          # partner_central: read requests per run, then stop cleanly
     rate_limit: float = 8.0               # partner_central: requests per second (the quota is 10/s, shared)
     timeout_seconds: float = 120.0        # one API request
+
+    @property
+    def json_mask_patterns(self) -> tuple[str, ...]:
+        """The patterns of JSON keys whose values raw never holds (``json_secret_patterns``, else ``secret_patterns``)."""
+        return self.secret_patterns if self.json_secret_patterns is None else self.json_secret_patterns
 
     @property
     def api_connection(self) -> str:
@@ -202,9 +210,17 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
     if ace_field is not None and (not isinstance(ace_field, str) or not _IDENT.match(ace_field)):
         problems.append(f"{where}: 'ace_id_field' must name a column (e.g. x_studio_ace_opportunity_id), "
                         f"got {ace_field!r}")
+    json_patterns = data.get("json_secret_patterns")
+    try:
+        json_patterns = None if json_patterns is None else _as_tuple(json_patterns, f"{where} json_secret_patterns")
+        for pattern in json_patterns or ():
+            re.compile(pattern)
+    except (SourceDefinitionError, re.error) as exc:
+        problems.append(f"{where}: json_secret_patterns: {exc}")
+        json_patterns = None
     if problems:
         raise SourceDefinitionError("\n".join(problems))
-    return SourceDef(name=name, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
+    return SourceDef(name=name, json_secret_patterns=json_patterns, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
                      schedule=data.get("schedule"), pool=data.get("pool"), deadline=deadline, path=path,
                      secret_patterns=_as_tuple(data.get("secret_patterns"), f"{where} secret_patterns")
                      or DEFAULT_SECRET_PATTERNS,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from partner_sync.backoff import Backoff
 from partner_sync.config import Settings
 from partner_sync.embed.base import EmbeddingError, normalize
 from partner_sync.logs import kv
@@ -44,6 +45,14 @@ class _TooLarge(Exception):
     pass
 
 
+class _Retryable(Exception):
+    """A try that may succeed later (429/5xx, network); ``final`` is the message once the tries are spent."""
+
+    def __init__(self, error: str, final: str | None):
+        super().__init__(error)
+        self.error, self.final = error, final
+
+
 class HttpEmbedder:
     """Embeds through a server; the dimension is learnt from the first answer."""
 
@@ -55,7 +64,7 @@ class HttpEmbedder:
         self.api_key = api_key
         self.timeout = timeout
         self.batch_size = batch_size
-        self.attempts, self.base_delay, self.sleep = attempts, base_delay, sleep
+        self.backoff = Backoff(attempts=attempts, base_delay=base_delay, sleep=sleep)
         self._dim: int | None = None
 
     @classmethod
@@ -122,11 +131,13 @@ class HttpEmbedder:
         return array
 
     def _request(self, texts: list[str]) -> np.ndarray:
+        """One POST, retried by the shared backoff on 429/5xx and network errors."""
         data = json.dumps(self._body(texts)).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        for attempt in range(self.attempts + 1):
+
+        def once() -> np.ndarray:
             req = urllib.request.Request(self.endpoint, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -135,16 +146,17 @@ class HttpEmbedder:
                 body = exc.read().decode(errors="replace")[:300]
                 if exc.code == 413 or (exc.code == 422 and "batch" in body.lower()):
                     raise _TooLarge() from None
-                if exc.code not in _RETRY_STATUS or attempt == self.attempts:
+                if exc.code not in _RETRY_STATUS:
                     raise EmbeddingError(f"{self.endpoint} answered HTTP {exc.code}: {body}") from None
-                error = f"HTTP {exc.code}"
+                raise _Retryable(f"HTTP {exc.code}", f"{self.endpoint} answered HTTP {exc.code}: {body}") from None
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                if attempt == self.attempts:
-                    raise EmbeddingError(f"embedding server {self.endpoint} unreachable after {attempt + 1} "
-                                         f"attempts: {getattr(exc, 'reason', exc)}") from None
-                error = str(getattr(exc, "reason", exc))
-            delay = self.base_delay * 2 ** attempt
-            log.warning(kv("embed.http_retry", endpoint=self.endpoint, attempt=attempt + 1, error=error,
-                           wait_s=delay))
-            self.sleep(delay)
-        raise AssertionError("unreachable")
+                reason = str(getattr(exc, "reason", exc))
+                raise _Retryable(reason, None) from None
+
+        def exhausted(exc: BaseException, tries: int) -> EmbeddingError:
+            assert isinstance(exc, _Retryable)
+            return EmbeddingError(exc.final or f"embedding server {self.endpoint} unreachable after {tries} "
+                                                 f"attempts: {exc.error}")
+
+        return self.backoff.run(once, lambda exc: isinstance(exc, _Retryable), f"embedding server {self.endpoint}",
+                                exhausted=exhausted, describe=lambda exc: str(getattr(exc, "error", exc)))

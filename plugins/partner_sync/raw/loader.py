@@ -26,6 +26,7 @@ from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
 from partner_sync.raw.discovery import TableSchema
+from partner_sync.raw.json_secrets import json_columns, mask_json_secrets, may_hold_secrets
 from partner_sync.raw.row_feed import RowFeed
 from partner_sync.raw.watermarks import Window, advance_watermark, compute_window
 from partner_sync.sql_files import load_sql
@@ -57,6 +58,7 @@ class LoadOptions:
     deletions: bool = True
     progress_seconds: float = 5.0
     analyze_target: int = 10
+    json_secret_patterns: tuple[str, ...] = ()  # keys masked inside json/jsonb columns (raw/json_secrets.py)
 
 
 @dataclass
@@ -192,11 +194,15 @@ def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: 
     return types
 
 
+def _window_cond(window: Window, cursor: str | None) -> sql.Composable:
+    return window.where(cursor) if cursor else sql.SQL("TRUE")
+
+
 def _select(ctx: _Ctx, window: Window, cursor: str | None, only_keys: list[tuple] | None = None, *,
             with_batch_id: bool = False) -> sql.Composed:
     """The window's rows at the source; ``with_batch_id`` adds this load's batch id as a last column, so a
     direct COPY fills raw's _sync_batch_id from the stream (its per-row default costs a third of the COPY)."""
-    cond = window.where(cursor) if cursor else sql.SQL("TRUE")
+    cond = _window_cond(window, cursor)
     if only_keys is not None:
         pk = sql.SQL(", ").join(map(sql.Identifier, ctx.schema.primary_key))
         keys = sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in only_keys)
@@ -448,7 +454,10 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
             empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
                                        "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                               ctx.raw)).fetchone()[1]
+            masked = json_columns(raw_types, schema.column_names) if opts.json_secret_patterns else []
             if (empty and same_types and rows is None and only_keys is None
+                    and not (masked and may_hold_secrets(src, include_dir, ctx.src, _window_cond(window, schema.cursor),
+                                                         masked, opts.json_secret_patterns))
                     and _copy_direct(src, wh, ctx, window, result, opts)):
                 if src_fp is not None:  # an empty mirror: every row was an insert, straight in
                     _store_fingerprint(wh, ctx, src_fp.result())
@@ -466,6 +475,9 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
                     result.path, result.watermark = "window unchanged", held[1]
                 else:
                     _stage(src, wh, ctx, select, result, opts, same_types, rows)
+                    if masked:
+                        mask_json_secrets(wh, include_dir, sql.Identifier("_stg"), raw_types, schema.column_names,
+                                          opts.json_secret_patterns)
                     _upsert(wh, ctx, result)
                     if schema.cursor:
                         result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))

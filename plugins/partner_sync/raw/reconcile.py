@@ -114,7 +114,8 @@ def reconcile_source(settings: Settings, source_name: str | SourceDef, *, tables
                                       schema, raw_table=source.raw_table(name), job_id=job_id,
                                       include_dir=settings.include_dir,
                                       options=LoadOptions(full=True, deletions=False,
-                                                          lock_wait_seconds=settings.lock_wait_seconds),
+                                                          lock_wait_seconds=settings.lock_wait_seconds,
+                                                          json_secret_patterns=source.json_mask_patterns),
                                       source_schema=source.source_schema, only_keys=chunk)
                     result.reloaded += load.inserted + load.updated
             except Exception as exc:  # noqa: BLE001 - report per table, go on with the others

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from partner_sync.config import Settings
-from partner_sync.database import Database, DatabaseUnavailable, RetryPolicy, connect
+from partner_sync.database import Database, DatabaseUnavailable, RetryPolicy, connect, name_lost_connection
 from partner_sync.logs import kv
 from partner_sync.raw.discovery import TableSchema, discover
 from partner_sync.raw.loader import SESSION_SETTINGS, LoadOptions, TableLoad, load_table
@@ -143,10 +143,13 @@ def load_one(settings: Settings, source: SourceDef, schema: TableSchema, job_id:
 
     source = effective_source(settings, source)
     name = schema.name
+    options = replace(options, json_secret_patterns=source.json_mask_patterns)
     if source.mode == "database":
         src = (session.connection() if session is not None else None) or settings.conn(source.connection_id)
         with (warehouse.get_connection() if warehouse is not None
-              else nullcontext(settings.conn("warehouse_db"))) as wh:
+              else nullcontext(settings.conn("warehouse_db"))) as wh, \
+                name_lost_connection({f"source connection {source.connection_id}": src,
+                                      "warehouse connection warehouse_db": wh}):
             return load_table(src, wh, source.name, schema, raw_table=source.raw_table(name), job_id=job_id,
                               include_dir=settings.include_dir, options=options,
                               source_schema=source.source_schema)

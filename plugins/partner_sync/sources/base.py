@@ -14,10 +14,9 @@ moves the watermark to the newest cursor value it staged -- a value the source s
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
+from partner_sync import backoff
 from partner_sync.database import DatabaseUnavailable
 from partner_sync.raw.discovery import TableSchema
 from partner_sync.raw.watermarks import Window
@@ -83,35 +82,14 @@ class SourceReader(Protocol):
         ...
 
 
-@dataclass
-class Backoff:
-    """Exponential backoff for transient API failures; ``sleep`` is injectable for tests."""
+class Backoff(backoff.Backoff):
+    """The shared backoff (``partner_sync.backoff``) for transient API failures: spent tries raise SourceUnavailable."""
 
-    attempts: int = 3          # retries after the first try
-    base_delay: float = 2.0
-    max_delay: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * (2 ** attempt))
-
-    def run(self, fn: Callable[[], Any], is_transient: Callable[[BaseException], bool], what: str) -> Any:
-        """``fn()``, retried on transient errors; after the last retry raises SourceUnavailable."""
-        for attempt in range(self.attempts + 1):
-            try:
-                return fn()
-            except Exception as exc:  # noqa: BLE001 - filtered by is_transient
-                if not is_transient(exc):
-                    raise
-                if attempt == self.attempts:
-                    raise SourceUnavailable(f"{what}: failed after {attempt + 1} attempts: "
-                                            f"{type(exc).__name__}: {exc}") from None
-                wait = self.delay(attempt)
-                first_line = (str(exc).splitlines() or [""])[0]
-                log.warning("%s: %s %s (attempt %d/%d), retrying in %.1fs", what, type(exc).__name__, first_line,
-                            attempt + 1, self.attempts + 1, wait)
-                self.sleep(wait)
-        raise AssertionError("unreachable")
+    def run(self, fn: Callable[[], Any], is_transient: Callable[[BaseException], bool], what: str,  # type: ignore[override]
+            **kw: Any) -> Any:
+        kw.setdefault("exhausted", lambda exc, tries: SourceUnavailable(
+            f"{what}: failed after {tries} attempts: {type(exc).__name__}: {exc}"))
+        return super().run(fn, is_transient, what, **kw)
 
 
 def api_connection_value(settings: Any, conn_id: str) -> str | None:

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from partner_sync.logs import kv
-from partner_sync.odoo_connection import OdooConnection, parse_odoo_connection
+from partner_sync.connection_forms import OdooConnection, parse_odoo_connection
 from partner_sync.raw.discovery import TableSchema, secret_reason
 from partner_sync.raw.watermarks import Window
 from partner_sync.sources import odoo_types

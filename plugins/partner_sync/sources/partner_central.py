@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -40,7 +39,7 @@ from partner_sync.logs import kv
 from partner_sync.raw.discovery import Column, TableSchema
 from partner_sync.raw.watermarks import Window
 from partner_sync.sources.aws_client import AwsConnection, parse_aws_connection, service_client
-from partner_sync.sources.base import (Discovered, SourceAccessError, SourceAuthError, SourceError,
+from partner_sync.sources.base import (Backoff, Discovered, SourceAccessError, SourceAuthError, SourceError,
                                        SourceUnavailable, api_connection_value, wanted_tables)
 from partner_sync.sources.rate_limit import BudgetExhausted, RateLimiter, RequestBudget
 
@@ -263,6 +262,7 @@ class PartnerCentralReader:
         self.limiter = limiter or RateLimiter(source.rate_limit, sleep=sleep)
         self.throttle_retries, self.base_delay, self.max_delay = throttle_retries, base_delay, max_delay
         self.sleep = sleep
+        self.backoff = Backoff(throttle_retries, base_delay, max_delay, sleep, jitter=True)
         self._notes: dict[str, dict] = {}
 
     @classmethod
@@ -382,7 +382,7 @@ class PartnerCentralReader:
                     raise SourceUnavailable(f"Partner Central {operation}: unreachable after {attempt + 1} tries: "
                                             f"{exc}") from None
                 code = type(exc).__name__
-            wait = min(self.max_delay, self.base_delay * 2 ** attempt) * (0.5 + random.random() / 2)
+            wait = self.backoff.delay(attempt)
             log.warning(kv("apn.retry", operation=operation, error=code, attempt=attempt + 1,
                            wait_s=round(wait, 2)))
             self.sleep(wait)

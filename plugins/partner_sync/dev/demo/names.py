@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from partner_sync.demo.geo import Country
+from partner_sync.dev.demo.geo import Country
 
 _PREFIXES = ("Vel", "Nor", "Ast", "Bri", "Cal", "Dex", "Ever", "Fal", "Gal", "Hel", "Ion", "Jun", "Kai", "Lum", "Mar",
              "Nex", "Oct", "Pax", "Quan", "Riv", "Sol", "Tera", "Ul", "Ven", "Wex", "Xan", "Yor", "Zen", "Alt", "Bor",

@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from urllib.parse import quote, urlencode
 
-from partner_sync.config import CONNECTION_IDS, EMBEDDED_DATABASES, ConnSpec, Settings
+from partner_sync.config import CONNECTION_IDS, ConnSpec, Settings
+from partner_sync.dev.embedded import EMBEDDED_DATABASES, with_embedded_fallback
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,14 @@ def _bin(name: str) -> str:
 
 
 def _server(settings: Settings):
-    from partner_sync.embedded import EmbeddedServer
+    from partner_sync.dev.embedded import EmbeddedServer
 
     return EmbeddedServer(settings.home, port=settings.embedded_port)
+
+
+def _with_embedded(settings: Settings) -> Settings:
+    """The local Airflow's connections: the configured ones, else the embedded server's databases."""
+    return settings if settings.connection_fallback is not None else with_embedded_fallback(settings)
 
 
 def metadata_url(settings: Settings, database: str = METADATA_DB) -> str:
@@ -227,8 +233,9 @@ def airflow_env(settings: Settings, *, home: Path | None = None, port: int = DEF
     }
     if settings.embedded_port:
         env["PARTNER_SYNC_PG_PORT"] = str(settings.embedded_port)
+    dev = _with_embedded(settings)
     for conn_id in CONNECTION_IDS:
-        env[f"AIRFLOW_CONN_{conn_id.upper()}"] = connection_uri(settings.conn(conn_id))
+        env[f"AIRFLOW_CONN_{conn_id.upper()}"] = connection_uri(dev.conn(conn_id))
     return env
 
 
@@ -289,7 +296,7 @@ def prepare(settings: Settings, *, home: Path | None = None, port: int = DEFAULT
     say(f"embedded PostgreSQL: {admin.rsplit('/', 1)[0]}/ (metadata database {metadata_db})")
 
     t = time.monotonic()
-    warehouse = settings.conn("warehouse_db")
+    warehouse = _with_embedded(settings).conn("warehouse_db")
     done = migrate(warehouse, settings.sql_dir, migration_params(settings))
     seconds["warehouse_migrate"] = round(time.monotonic() - t, 2)
     say(f"warehouse {warehouse.masked}: " + (f"applied {', '.join(done)}" if done else "up to date"))

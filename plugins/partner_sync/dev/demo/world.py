@@ -14,10 +14,10 @@ from functools import cached_property, lru_cache
 from random import Random
 from typing import Iterator
 
-from partner_sync.demo import names
-from partner_sync.demo.determinism import ANCHOR, AffinePermutation, before_anchor, rng, scrambled
-from partner_sync.demo.geo import WEIGHTED_COUNTRIES, Country
-from partner_sync.demo.themes import THEMES, Theme
+from partner_sync.dev.demo import names
+from partner_sync.dev.demo.determinism import ANCHOR, AffinePermutation, before_anchor, rng, scrambled
+from partner_sync.dev.demo.geo import WEIGHTED_COUNTRIES, Country
+from partner_sync.dev.demo.themes import THEMES, Theme
 
 # res_partner ids 1..8 are fixed: Odoo's own 6 plus the two AWS vendor entities.
 PARTNER_COMPANY, PARTNER_ODOOBOT, PARTNER_ADMIN, PARTNER_PUBLIC, PARTNER_DEFAULT_TMPL, PARTNER_PORTAL_TMPL = 1, 2, 3, 4, 5, 6

@@ -20,14 +20,14 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from partner_sync.demo import apn_rows, odoo_aws_rows, odoo_rows, odoo_sales_rows
-from partner_sync.demo.apn_schema import APN_TABLES
-from partner_sync.demo.apn_schema import create_table as create_apn_table
-from partner_sync.demo.apn_schema import post_load as apn_post_load
-from partner_sync.demo.odoo_schema import create_table as create_odoo_table
-from partner_sync.demo.odoo_schema import odoo_tables
-from partner_sync.demo.odoo_schema import post_load as odoo_post_load
-from partner_sync.demo.world import Plan
+from partner_sync.dev.demo import apn_rows, odoo_aws_rows, odoo_rows, odoo_sales_rows
+from partner_sync.dev.demo.apn_schema import APN_TABLES
+from partner_sync.dev.demo.apn_schema import create_table as create_apn_table
+from partner_sync.dev.demo.apn_schema import post_load as apn_post_load
+from partner_sync.dev.demo.odoo_schema import create_table as create_odoo_table
+from partner_sync.dev.demo.odoo_schema import odoo_tables
+from partner_sync.dev.demo.odoo_schema import post_load as odoo_post_load
+from partner_sync.dev.demo.world import Plan
 
 log = logging.getLogger(__name__)
 

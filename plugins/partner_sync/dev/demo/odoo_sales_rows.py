@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Iterator
 
-from partner_sync.demo import world
-from partner_sync.demo.determinism import ANCHOR, AffinePermutation, before_anchor, rng
-from partner_sync.demo.odoo_rows import INSTALL
-from partner_sync.demo.values import jsonb, money, translated
-from partner_sync.demo.world import Plan
+from partner_sync.dev.demo import world
+from partner_sync.dev.demo.determinism import ANCHOR, AffinePermutation, before_anchor, rng
+from partner_sync.dev.demo.odoo_rows import INSTALL
+from partner_sync.dev.demo.values import jsonb, money, translated
+from partner_sync.dev.demo.world import Plan
 
 ORDER_LINE_SLOTS = 6
 MOVE_LINE_SLOTS = 8

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from partner_sync.demo.determinism import ANCHOR, rng, scrambled
-from partner_sync.demo.world import Plan
+from partner_sync.dev.demo.determinism import ANCHOR, rng, scrambled
+from partner_sync.dev.demo.world import Plan
 
 # (Odoo selection key, APFP label), in lifecycle order
 STAGES = (("created", "Created"), ("aws_review", "AWS Review"), ("tech_approval", "Tech Approval"),

@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from partner_sync.airflow import local
+from partner_sync.dev import local_airflow as local
 
 log = logging.getLogger(__name__)
 
 REDIS = "redis"
 DEFAULT_QUEUE = "default"
 WORKER_NAME_ENV = "PARTNER_SYNC_WORKER_HOSTNAME"
-HOSTNAME_CALLABLE = "partner_sync.airflow.local_celery.worker_hostname"
+HOSTNAME_CALLABLE = "partner_sync.dev.local_celery.worker_hostname"
 
 
 def worker_hostname() -> str:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Callable, Iterator
 
-from partner_sync.demo import funding as fund
-from partner_sync.demo import names, world
-from partner_sync.demo.determinism import ANCHOR, aware, before_anchor, rng
-from partner_sync.demo.values import money
-from partner_sync.demo.world import Ace, Plan
+from partner_sync.dev.demo import funding as fund
+from partner_sync.dev.demo import names, world
+from partner_sync.dev.demo.determinism import ANCHOR, aware, before_anchor, rng
+from partner_sync.dev.demo.values import money
+from partner_sync.dev.demo.world import Ace, Plan
 
 _SALES_ACTIVITIES = ("Initialized discussions with customer", "Customer has shown interest in solution",
                      "Conducted POC / Demo", "In evaluation / planning stage", "Agreed on solution to Business Problem",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
-from partner_sync.demo import funding as fund
-from partner_sync.demo import world
-from partner_sync.demo.determinism import ANCHOR, ANCHOR_DATE, rng
-from partner_sync.demo.odoo_rows import INSTALL
-from partner_sync.demo.values import money
-from partner_sync.demo.world import Plan
+from partner_sync.dev.demo import funding as fund
+from partner_sync.dev.demo import world
+from partner_sync.dev.demo.determinism import ANCHOR, ANCHOR_DATE, rng
+from partner_sync.dev.demo.odoo_rows import INSTALL
+from partner_sync.dev.demo.values import money
+from partner_sync.dev.demo.world import Plan
 
 USD = 2
 _REGIONS = ("eu-central-1", "eu-west-1", "eu-west-3", "us-east-1", "us-west-2", "eu-north-1")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from partner_sync.demo.odoo_catalog import COLUMNS, CONSTRAINTS
-from partner_sync.demo.odoo_custom import CUSTOM_TABLES, EXTRA_COLUMNS, Col
+from partner_sync.dev.demo.odoo_catalog import COLUMNS, CONSTRAINTS
+from partner_sync.dev.demo.odoo_custom import CUSTOM_TABLES, EXTRA_COLUMNS, Col
 
 STANDARD_TABLES = tuple(COLUMNS)
 

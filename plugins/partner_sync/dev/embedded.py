@@ -17,7 +17,10 @@ import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from partner_sync.config import Settings
 
 log = logging.getLogger(__name__)
 SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
@@ -165,3 +168,23 @@ class EmbeddedServer:
             raise RuntimeError(f"embedded PostgreSQL is not running (data in {self.pgdata}); "
                                "start it with `partner_sync db up`")
         return f"postgresql://postgres@127.0.0.1:{info[1]}/{database}"
+
+
+# Database names used on the embedded server for the connections nobody configured (demo, local Airflow).
+EMBEDDED_DATABASES = {"warehouse_db": "partner_sync", "odoo_db": "odoo_demo", "apn_db": "apn_demo"}
+
+
+def with_embedded_fallback(settings: "Settings") -> "Settings":
+    """``settings`` whose unconfigured connections (warehouse_db, odoo_db, apn_db) resolve to this
+    machine's embedded server, looked up when first needed (the server may start later in the same
+    command). The CLI and the local Airflow wire this in; production settings never have it."""
+    import dataclasses
+
+    from partner_sync.config import parse_connection
+
+    server = EmbeddedServer(settings.home, port=settings.embedded_port)
+
+    def fallback(conn_id: str):
+        return parse_connection(conn_id, server.url(EMBEDDED_DATABASES[conn_id]))
+
+    return dataclasses.replace(settings, connection_fallback=fallback)

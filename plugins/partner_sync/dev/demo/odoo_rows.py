@@ -10,11 +10,11 @@ from datetime import timedelta
 from random import Random
 from typing import Iterator
 
-from partner_sync.demo import names, world
-from partner_sync.demo.determinism import ANCHOR, rng
-from partner_sync.demo.geo import COUNTRIES, COUNTRY_ID, CURRENCY_IDS, STATE_ID, STATES
-from partner_sync.demo.values import jsonb, money, translated
-from partner_sync.demo.world import Plan
+from partner_sync.dev.demo import names, world
+from partner_sync.dev.demo.determinism import ANCHOR, rng
+from partner_sync.dev.demo.geo import COUNTRIES, COUNTRY_ID, CURRENCY_IDS, STATE_ID, STATES
+from partner_sync.dev.demo.values import jsonb, money, translated
+from partner_sync.dev.demo.world import Plan
 
 INSTALL = ANCHOR - timedelta(days=1100)  # when the Odoo database was created
 EU = {"DE", "FR", "AT", "NL", "BE", "LU", "ES", "IT", "DK", "SE", "PL", "IE", "PT"}
