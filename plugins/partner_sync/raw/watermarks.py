@@ -9,54 +9,15 @@ transaction as the rows it describes.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import psycopg
 from psycopg import sql
 
+from partner_sync.contracts import TIME_TYPES, Window, to_cursor_type
 from partner_sync.sql_files import load_sql
 
-_TIME_TYPES = ("timestamp without time zone", "timestamp with time zone", "date")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Bounds on the cursor column; both None means the whole table."""
-
-    lower: object | None = None       # inclusive when from a data interval, exclusive from a watermark
-    upper: object | None = None       # exclusive
-    lower_inclusive: bool = False
-    reason: str = "full"
-
-    @property
-    def is_full(self) -> bool:
-        return self.lower is None and self.upper is None
-
-    def where(self, cursor: str) -> sql.Composable:
-        """The cursor condition with the bounds as literals (COPY statements cannot take parameters)."""
-        parts = []
-        if self.lower is not None:
-            op = sql.SQL(">=" if self.lower_inclusive else ">")
-            parts.append(sql.SQL("{} {} {}").format(sql.Identifier(cursor), op, sql.Literal(self.lower)))
-        if self.upper is not None:
-            parts.append(sql.SQL("{} < {}").format(sql.Identifier(cursor), sql.Literal(self.upper)))
-        return sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
-
-    def as_dict(self) -> dict:
-        return {"lower": str(self.lower) if self.lower is not None else None,
-                "upper": str(self.upper) if self.upper is not None else None, "reason": self.reason}
-
-
-def to_cursor_type(value: datetime, cursor_type: str) -> object:
-    """Airflow intervals are aware UTC datetimes; Odoo's write_date is naive UTC."""
-    if cursor_type == "timestamp without time zone" and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    if cursor_type == "timestamp with time zone" and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    if cursor_type == "date":
-        return value.date()
-    return value
+__all__ = ["Window", "advance_watermark", "compute_window", "read_watermark", "to_cursor_type"]
 
 
 def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: str) -> str | None:
@@ -75,7 +36,7 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
     """
     if full or cursor is None:
         return Window(reason="full refresh" if full else "no cursor column: full read")
-    is_time = cursor_type in _TIME_TYPES
+    is_time = cursor_type in TIME_TYPES
     if data_interval is not None:
         if not is_time:
             raise ValueError(f"table {table}: a data interval needs a timestamp cursor, {cursor} is {cursor_type}")
