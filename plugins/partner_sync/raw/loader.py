@@ -25,12 +25,12 @@ from psycopg import sql
 
 from partner_sync import contracts
 from partner_sync.config import ConnSpec
-from partner_sync.contracts import SESSION_SETTINGS, SourceReader, TableSchema, TableSnapshot, Window
+from partner_sync.contracts import SESSION_SETTINGS, TIME_TYPES, SourceReader, TableSchema, TableSnapshot, Window
 from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
 from partner_sync.raw.row_feed import RowFeed
-from partner_sync.raw.watermarks import advance_watermark, compute_window
+from partner_sync.raw.watermarks import BEYOND, advance_watermark, beyond_tolerance, compute_window
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class LoadOptions:
     deletions: bool = True
     progress_seconds: float = 5.0
     analyze_target: int = 10
+    future_tolerance: timedelta = timedelta(days=1)  # a cursor beyond now + this is quarantined, never a watermark
 
 
 @dataclass
@@ -280,6 +281,8 @@ def _copy_direct(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, result: Tab
             "quarantine_null_keys", stage=ctx.raw, null_key=ctx.null_key("s"),
             column_name=sql.Literal(",".join(ctx.schema.primary_key))), ctx.params()).rowcount
         result.staged -= result.quarantined
+    _quarantine_future_cursors(wh, ctx, ctx.raw, result, opts,
+                               sql.SQL("s._sync_batch_id = {}").format(sql.Literal(str(ctx.batch_id))))
     result.inserted, result.path = result.staged, "direct"
     return True
 
@@ -314,7 +317,8 @@ def _stage(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: Ta
     result.staged = staged
 
 
-def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window) -> tuple[int, str | None] | None:
+def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, tolerance: timedelta
+                   ) -> tuple[int, str | None] | None:
     """(rows, newest cursor) when raw already holds every row of the window as a live row with the same key
     and cursor value, else None (stage and compare as usual).
 
@@ -332,7 +336,35 @@ def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window) -> tuple[
         sql.SQL("r.{} = (w.e->>{})::{}").format(sql.Identifier(c), sql.Literal(i), sql.SQL(ctx.raw_types[c]))
         for i, c in enumerate(names))
     held = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join), {"pairs": pairs}).fetchone()[0]
+    if held == n and ctx.raw_types[cursor] in TIME_TYPES and beyond_tolerance(wh, newest, ctx.raw_types[cursor],
+                                                                              tolerance):
+        return None  # stage it: the rows beyond now + tolerance are quarantined, not taken as the watermark
     return (n, newest) if held == n else None
+
+
+def _quarantine_future_cursors(wh, ctx: _Ctx, table: sql.Composable, result: TableLoad, opts: LoadOptions,
+                               scope: sql.Composable = sql.SQL("TRUE")) -> int:
+    """Rows of ``table`` whose time cursor lies beyond now + tolerance go to quarantine (see the template)."""
+    cursor = ctx.schema.cursor
+    if not cursor or ctx.raw_types.get(cursor) not in TIME_TYPES:
+        return 0
+    n = wh.execute(ctx.tmpl("quarantine_future_cursor", stage=table, cursor=sql.Identifier(cursor), scope=scope,
+                            key_text=ctx.key_text("s")),
+                   {**ctx.params(), "tolerance": opts.future_tolerance, "cursor_column": cursor,
+                    "tolerance_text": _interval_text(opts.future_tolerance),
+                    "meta_columns": list(raw_schema.META_COLUMNS)}).rowcount
+    if n:
+        log.warning(kv("load.future_cursor", table=f"raw.{ctx.raw_table}", cursor=cursor, quarantined=n))
+    result.quarantined += n
+    result.staged -= n
+    return n
+
+
+def _interval_text(value: timedelta) -> str:
+    days, seconds = value.days, value.seconds
+    if seconds == 0:
+        return f"{days} day" + ("s" if days != 1 else "")
+    return str(value)
 
 
 def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
@@ -415,7 +447,8 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
             window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
                                     full=opts.full, overlap=reader.overlap(opts.overlap),
-                                    data_interval=opts.data_interval, upper_bound=opts.upper_bound)
+                                    data_interval=opts.data_interval, upper_bound=opts.upper_bound,
+                                    future_tolerance=opts.future_tolerance)
             if not opts.full:
                 window = reader.window(wh, schema.name, window)
             log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
@@ -437,12 +470,13 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                         and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
                         and all(schema.column(c).source_type == raw_types[c]
                                 for c in (*schema.primary_key, schema.cursor))):
-                    held = _window_in_raw(snap, wh, ctx, window)
+                    held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
                 if held is not None:
                     result.staged = result.unchanged = held[0]
                     result.path, result.watermark = "window unchanged", held[1]
                 else:
                     _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
+                    _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
                     _upsert(wh, ctx, result)
                     if schema.cursor:
                         result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
@@ -451,8 +485,11 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                     if snap is not None or source_keys is not None:
                         _mark_deletions(snap, wh, ctx, result, source_keys, src_fp)
             if schema.cursor:
+                # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
+                reset = (only_keys is None and opts.data_interval is None
+                         and (opts.full or window.reason.startswith(BEYOND)))
                 advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                  result.watermark, job_id)
+                                  result.watermark, job_id, reset=reset)
             if snap is None:
                 result.window = {**result.window, **reader.notes(schema.name)}
         source_read.close()

@@ -17,7 +17,7 @@ from psycopg import sql
 from partner_sync.contracts import TIME_TYPES, Window, to_cursor_type
 from partner_sync.sql_files import load_sql
 
-__all__ = ["Window", "advance_watermark", "compute_window", "read_watermark", "to_cursor_type"]
+__all__ = ["BEYOND", "Window", "advance_watermark", "beyond_tolerance", "compute_window", "read_watermark", "to_cursor_type"]
 
 
 def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: str) -> str | None:
@@ -26,9 +26,19 @@ def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: st
     return row[0] if row else None
 
 
+BEYOND = "stored watermark beyond now + tolerance"
+
+
+def beyond_tolerance(conn: psycopg.Connection, value: str, cursor_type: str, tolerance: timedelta) -> bool:
+    """Whether a cursor value (text in its own type) lies beyond now + ``tolerance`` ('infinity', 9999-12-31)."""
+    return conn.execute(sql.SQL("SELECT %s::{}::timestamptz > now() + %s::interval").format(sql.SQL(cursor_type)),
+                        (value, tolerance)).fetchone()[0]
+
+
 def compute_window(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str | None,
                    cursor_type: str | None, *, full: bool, overlap: timedelta,
-                   data_interval: tuple[datetime, datetime] | None, upper_bound: datetime | None = None) -> Window:
+                   data_interval: tuple[datetime, datetime] | None, upper_bound: datetime | None = None,
+                   future_tolerance: timedelta | None = None) -> Window:
     """The cursor window for this table and run.
 
     ``data_interval`` (a backfill) reads exactly ``[start - overlap, end)``; ``upper_bound`` (a scheduled
@@ -47,6 +57,9 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
     mark = read_watermark(conn, include_dir, source, table)
     if mark is None:
         return Window(None, upper, reason="first load: full read")
+    if is_time and future_tolerance is not None and beyond_tolerance(conn, mark, cursor_type, future_tolerance):
+        # stored before cursor values were capped: reading from it would skip every change (or fail)
+        return Window(None, upper, reason=f"{BEYOND} ({mark}): ignored, full read, watermark reset")
     lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
     if is_time and cursor_type != "date":
         lower = lower - overlap
@@ -54,10 +67,11 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
 
 
 def advance_watermark(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str,
-                      cursor_type: str, staged_max: str | None, job_id: uuid.UUID) -> None:
-    """Move the watermark to ``staged_max`` when that is newer (backfills never move it back)."""
+                      cursor_type: str, staged_max: str | None, job_id: uuid.UUID, *, reset: bool = False) -> None:
+    """Move the watermark to ``staged_max`` when that is newer (backfills never move it back); ``reset``
+    (a full read of the whole table) sets it to ``staged_max`` whatever was stored."""
     if staged_max is None:
         return
     conn.execute(sql.SQL(load_sql(include_dir, "raw/advance_watermark")).format(cursor_type=sql.SQL(cursor_type)),
                  {"source_system": source, "table_name": table, "cursor_column": cursor,
-                  "cursor_type": cursor_type, "watermark": staged_max, "job_id": job_id})
+                  "cursor_type": cursor_type, "watermark": staged_max, "job_id": job_id, "reset": reset})

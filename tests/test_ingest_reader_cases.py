@@ -1,0 +1,86 @@
+"""Issue #14, the loader cases, each against a real PostgreSQL source through the database reader.
+
+Each test first reproduces what a real-world source did to the loader (a table stalled for good, or raw left
+quietly stale while the job said success), then checks the fix; every rerun leaves raw byte-identical.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from partner_sync.raw.sync import TablesFailed
+from test_raw_load import T0, env, make_lead, rows, source, sql_exec, sync  # noqa: F401 - fixtures and helpers
+
+pytestmark = pytest.mark.db
+LEAD = {"lead": {"primary_key": ["id"], "cursor": "write_date"}}
+
+
+def raw_state(url: str, table: str = "odoo_lead") -> tuple:
+    """Every raw row with its metadata, and every watermark: equal means byte-identical raw."""
+    return rows(url, f"SELECT count(*), md5(string_agg(t::text, '' ORDER BY id)) FROM raw.{table} t")[0] + \
+        rows(url, "SELECT coalesce(string_agg(table_name || '=' || watermark, ',' ORDER BY table_name), '') "
+                  "FROM ops.watermarks")[0]
+
+
+def assert_rerun_identical(settings, wh: str, src_def, table: str = "odoo_lead") -> None:
+    before = raw_state(wh, table)
+    sync(settings, src_def)
+    assert raw_state(wh, table) == before
+
+
+def watermark(wh: str, table: str = "lead") -> str | None:
+    got = rows(wh, "SELECT watermark FROM ops.watermarks WHERE table_name = %s", (table,))
+    return got[0][0] if got else None
+
+
+# -- 1. a cursor value of infinity or far in the future ------------------------------------------
+def test_future_cursor_values_are_quarantined_and_never_become_the_watermark(env):
+    settings, src, wh = env
+    make_lead(src, 100)  # write_date T0 + id minutes
+    sync(settings, source(LEAD))
+    real = str(T0 + timedelta(minutes=100))
+    sql_exec(src, "UPDATE lead SET name = 'broken', write_date = 'infinity' WHERE id = 5",
+             "UPDATE lead SET name = 'far', write_date = '9999-12-31' WHERE id = 6")
+    job, loads, ctx = sync(settings, source(LEAD))
+    assert loads["lead"].quarantined == 2
+    assert watermark(wh) == real, "a cursor beyond now + tolerance never becomes the watermark"
+    got = rows(wh, "SELECT source_key, column_name, error_message FROM ops.quarantine WHERE sync_job_id = %s "
+                   "ORDER BY source_key", (job,))
+    assert [g[:2] for g in got] == [("5", "write_date"), ("6", "write_date")]
+    assert "write_date = infinity" in got[0][2] and "beyond now + 1 day" in got[0][2]
+    assert "9999-12-31" in got[1][2]
+    assert ctx.status == "partial"
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id IN (5, 6) ORDER BY id") == [("Lead 5",), ("Lead 6",)]
+    # the next 60 real changes are read (the far-future watermark used to skip them silently)
+    sql_exec(src, "UPDATE lead SET name = 'changed', write_date = TIMESTAMP '2026-03-01 15:00' + id * interval "
+                  "'1 second' WHERE id BETWEEN 10 AND 69")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].updated == 60
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE name = 'changed'") == [(60,)]
+    assert watermark(wh) == "2026-03-01 15:01:09"
+    # a rerun quarantines the two again (the source still holds them) and leaves raw byte-identical
+    assert_rerun_identical(settings, wh, source(LEAD))
+    # fixed at the source: loaded as usual
+    sql_exec(src, "UPDATE lead SET write_date = TIMESTAMP '2026-03-01 16:00' WHERE id IN (5, 6)")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert (loads["lead"].updated, loads["lead"].quarantined) == (2, 0)
+
+
+def test_a_stored_infinite_watermark_is_reset_by_full_and_ignored_by_incremental(env):
+    settings, src, wh = env
+    make_lead(src, 20)
+    sync(settings, source(LEAD))
+    # what the loader used to store from a row stamped 'infinity': every later run failed, even --full
+    sql_exec(wh, "UPDATE ops.watermarks SET watermark = 'infinity' WHERE table_name = 'lead'")
+    _, loads, _ = sync(settings, source(LEAD), full_refresh=True)
+    assert watermark(wh) == str(T0 + timedelta(minutes=20)), "--full resets a watermark beyond now + tolerance"
+    sql_exec(wh, "UPDATE ops.watermarks SET watermark = '9999-12-31 00:00:00' WHERE table_name = 'lead'")
+    sql_exec(src, "UPDATE lead SET name = 'seen', write_date = TIMESTAMP '2026-03-02' WHERE id = 3")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert "beyond now" in loads["lead"].window["reason"]
+    assert loads["lead"].updated == 1
+    assert watermark(wh) == "2026-03-02 00:00:00"
+    assert_rerun_identical(settings, wh, source(LEAD))
