@@ -84,3 +84,38 @@ def test_a_stored_infinite_watermark_is_reset_by_full_and_ignored_by_incremental
     assert loads["lead"].updated == 1
     assert watermark(wh) == "2026-03-02 00:00:00"
     assert_rerun_identical(settings, wh, source(LEAD))
+
+
+# -- 2. a source restored from a backup, or replaced ---------------------------------------------
+def test_keys_raw_lacks_are_loaded_whatever_their_cursor(env):
+    settings, src, wh = env
+    make_lead(src, 100)
+    sync(settings, source(LEAD))
+    sync(settings, source(LEAD))  # the watermark is T0 + 100 minutes
+    # replaced by another database (a restore of an older backup into a new instance): new keys, older cursors
+    sql_exec(src, "DELETE FROM lead",
+             "INSERT INTO lead SELECT g, 'Restored ' || g, g, '{}', TIMESTAMP '2026-02-01' + g * interval '1 minute' "
+             "FROM generate_series(1001, 1150) g")
+    job, loads, ctx = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE _deleted_at IS NULL") == [(150,)], \
+        "the restored rows are loaded, not only the old ones marked deleted"
+    assert (t.deleted, t.inserted) == (100, 150)
+    assert t.window["keys_missing_from_raw"] == 150 and t.window["missing_keys_loaded"] == 150
+    assert "whatever their cursor" in t.window["missing_keys_note"]
+    stored = rows(wh, "SELECT config->'stages'->'raw_load'->'tables'->'lead'->'window'->>'missing_keys_loaded', "
+                      "records_inserted FROM ops.sync_jobs WHERE job_id = %s", (job,))
+    assert stored == [("150", 150)], "the job says so"
+    assert ctx.status == "success"
+    assert_rerun_identical(settings, wh, source(LEAD))
+    # a later row beyond a scheduled run's upper bound is left to the run that reaches it
+    from partner_sync.ingest import discover_source, sync_tables
+    from partner_sync.raw.sync import load_options
+    from partner_sync.pipeline import run_source
+    from datetime import datetime, timezone
+    sql_exec(src, "INSERT INTO lead VALUES (2001, 'future', 1, '{}', TIMESTAMP '2026-03-05')")
+    job = run_source(settings, source(LEAD), stages=())[0]
+    out = sync_tables(settings, source(LEAD), discover_source(settings, source(LEAD)), job,
+                      load_options(settings, upper_bound=datetime(2026, 3, 3, tzinfo=timezone.utc)))
+    assert out.loads[0].inserted == 0
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE id = 2001") == [(0,)]

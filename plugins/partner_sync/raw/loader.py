@@ -225,7 +225,8 @@ def _store_fingerprint(wh, ctx: _Ctx, fp: tuple[int, object]) -> None:
 
 
 def _mark_deletions(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableLoad,
-                    source_keys: Iterable[Sequence] | None = None, src_fp_pending: Future | None = None) -> None:
+                    source_keys: Iterable[Sequence] | None = None, src_fp_pending: Future | None = None,
+                    window: Window | None = None, opts: LoadOptions | None = None) -> None:
     """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived.
 
     A fingerprint (count + sum of key hashes) of the source key set is kept per table: when it has not
@@ -259,9 +260,56 @@ def _mark_deletions(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableLoad
     join = sql.SQL(" AND ").join(sql.SQL("k.{0} = r.{0}").format(sql.Identifier(k)) for k in pk)
     result.deleted = wh.execute(ctx.tmpl("mark_deleted", raw=ctx.raw, keys=keys, join=join),
                                 ctx.params()).rowcount
+    missing = wh.execute(ctx.tmpl("keys_missing_from_raw", keys=keys, raw=ctx.raw, join=join,
+                                  key_cols=sql.SQL(", ").join(sql.SQL("k.{}").format(sql.Identifier(k)) for k in pk),
+                                  key_text=ctx.key_text("k")), ctx.params()).fetchall() \
+        if window is not None and window.lower is not None and ctx.schema.cursor else []
     result.revived = wh.execute(ctx.tmpl("revive", raw=ctx.raw, keys=keys, join=join), ctx.params()).rowcount
+    if missing:
+        _load_missing_keys(snap, wh, ctx, result, opts, window, [tuple(k) for k in missing])
     if src_fp is not None:
         _store_fingerprint(wh, ctx, src_fp)
+
+
+MISSING_KEYS_CHUNK = 5_000
+
+
+def _load_missing_keys(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableLoad, opts: LoadOptions,
+                       window: Window, keys: list[tuple]) -> None:
+    """Rows of source keys raw lacks whose cursor lies before this window: loaded whatever their cursor (a
+    source restored from a backup, or replaced), and noted in the job."""
+    cursor = ctx.schema.cursor
+    note = {"keys_missing_from_raw": len(keys)}
+    if snap is None:  # an API reader cannot read single keys: say so; --full reads them
+        note["missing_keys_loaded"] = 0
+        note["missing_keys_note"] = f"mode has no read by key: run with --full to load the {len(keys)} row(s)"
+        log.warning(kv("load.missing_keys", table=f"raw.{ctx.raw_table}", missing=len(keys), loaded=0))
+        result.window = {**result.window, **note}
+        return
+    before = sql.SQL("NOT ({}) OR s.{} IS NULL").format(
+        Window(window.lower, None, window.lower_inclusive).where(cursor), sql.Identifier(cursor))
+    loaded = TableLoad(ctx.schema.name, ctx.raw_table)
+    for i in range(0, len(keys), MISSING_KEYS_CHUNK):
+        part = TableLoad(ctx.schema.name, ctx.raw_table)
+        wh.execute("DROP TABLE IF EXISTS _stg, _stg_text, _stg_bad")
+        same_types = all(c.source_type == ctx.raw_types[c.name] for c in ctx.schema.columns)
+        _stage(snap, wh, ctx, Window(), part, opts, same_types, None, keys[i:i + MISSING_KEYS_CHUNK])
+        # rows in (or after) this window were read by the window; only the ones before it are missing
+        gone = wh.execute(sql.SQL("DELETE FROM _stg s WHERE NOT ({})").format(before)).rowcount
+        part.staged -= gone
+        _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), part, opts)
+        _upsert(wh, ctx, part)
+        for k in ("staged", "inserted", "updated", "unchanged", "quarantined"):
+            setattr(loaded, k, getattr(loaded, k) + getattr(part, k))
+    for k in ("staged", "inserted", "updated", "unchanged", "quarantined"):
+        setattr(result, k, getattr(result, k) + getattr(loaded, k))
+    note["missing_keys_loaded"] = loaded.inserted + loaded.updated
+    if note["missing_keys_loaded"]:
+        note["missing_keys_note"] = (f"{note['missing_keys_loaded']} row(s) whose key raw lacked were loaded whatever "
+                                     "their cursor (older than the watermark: a source restored or replaced?)")
+    log.warning(kv("load.missing_keys", table=f"raw.{ctx.raw_table}", missing=len(keys),
+                   loaded=note["missing_keys_loaded"], quarantined=loaded.quarantined))
+    result.window = {**result.window, **note}
 
 
 def _copy_direct(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions) -> bool:
@@ -483,7 +531,7 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                 if opts.deletions:
                     source_keys = reader.keys(schema.name) if snap is None else None
                     if snap is not None or source_keys is not None:
-                        _mark_deletions(snap, wh, ctx, result, source_keys, src_fp)
+                        _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
             if schema.cursor:
                 # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
                 reset = (only_keys is None and opts.data_interval is None
