@@ -119,3 +119,26 @@ def test_keys_raw_lacks_are_loaded_whatever_their_cursor(env):
                       load_options(settings, upper_bound=datetime(2026, 3, 3, tzinfo=timezone.utc)))
     assert out.loads[0].inserted == 0
     assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE id = 2001") == [(0,)]
+
+
+# -- 3. duplicate keys at the source --------------------------------------------------------------
+def test_duplicate_keys_are_found_for_the_window_on_every_run_and_every_copy_quarantined(env):
+    settings, src, wh = env
+    make_lead(src, 100)
+    sql_exec(src, "ALTER TABLE lead DROP CONSTRAINT lead_pkey")  # a source that does not enforce its key
+    sync(settings, source(LEAD))
+    sync(settings, source(LEAD))
+    # a second copy of key 7 appears, newer: an incremental window holds this copy only
+    sql_exec(src, "INSERT INTO lead VALUES (7, 'second copy', 1, '{}', TIMESTAMP '2026-03-01 14:00')",
+             "UPDATE lead SET name = 'real change', write_date = TIMESTAMP '2026-03-01 14:01' WHERE id = 8")
+    job, loads, ctx = sync(settings, source(LEAD))
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 7") == [("Lead 7",)], \
+        "the incremental run used to keep whichever copy fell in the window"
+    got = rows(wh, "SELECT source_key, column_name, error_message, payload->>'name' FROM ops.quarantine "
+                   "WHERE sync_job_id = %s ORDER BY 4", (job,))
+    assert [(g[0], g[1], g[3]) for g in got] == [("7", "id", "Lead 7"), ("7", "id", "second copy")]
+    assert "primary key (id) = 7 appears 2 times at the source" in got[0][2]
+    assert loads["lead"].quarantined == 2 and loads["lead"].updated == 1
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 8") == [("real change",)]
+    assert ctx.status == "partial"
+    assert_rerun_identical(settings, wh, source(LEAD))

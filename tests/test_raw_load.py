@@ -384,11 +384,16 @@ def test_null_key_on_the_binary_paths(env):
     assert rows(wh, "SELECT id FROM raw.odoo_lead ORDER BY id") == [(1,), (2,)]
 
 
-def test_duplicate_source_keys_fail_clearly(env):
+def test_duplicate_source_keys_are_quarantined_clearly(env):
+    """Issue #14 changed this case: a key twice at the source no longer fails the table, every copy is
+    quarantined naming the key and the other rows load (tests/test_ingest_reader_cases.py: incremental)."""
     settings, src, wh = env
-    sql_exec(src, "CREATE TABLE lead (id int, write_date timestamp)", "INSERT INTO lead VALUES (1, now()), (1, now())")
-    with pytest.raises(TablesFailed, match=r"table lead: primary key \(id\) is not unique.*key '1' appears 2 times"):
-        sync(settings, source(LEAD))
+    sql_exec(src, "CREATE TABLE lead (id int, write_date timestamp)",
+             "INSERT INTO lead VALUES (1, now()), (1, now()), (2, now())")
+    _, loads, ctx = sync(settings, source(LEAD))
+    assert (loads["lead"].inserted, loads["lead"].quarantined, ctx.status) == (1, 2, "partial")
+    assert rows(wh, "SELECT source_key, error_message FROM ops.quarantine") == [
+        ("1", "primary key (id) = 1 appears 2 times at the source: every copy quarantined, raw keeps its row")] * 2
 
 
 # -- identifiers --------------------------------------------------------------------------------

@@ -142,6 +142,9 @@ class TableSnapshot(Protocol):
     def window_pairs(self, window: Window, limit: int) -> tuple[int, str | None, str | None, bool]:
         """(rows, newest cursor, JSON [[key..., cursor]...], any null key) of at most ``limit`` window rows."""
 
+    def duplicate_keys(self, window: Window) -> list[tuple]:
+        """Keys of the window's rows that the whole table holds more than once (key not enforced)."""
+
     def row_hashes(self, raw_types: dict[str, str], after: tuple | None, limit: int) -> Iterator[tuple]:
         """(key..., md5 of the row cast to the raw types) of the next ``limit`` keys after ``after``."""
 

@@ -298,6 +298,8 @@ def _load_missing_keys(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableL
         gone = wh.execute(sql.SQL("DELETE FROM _stg s WHERE NOT ({})").format(before)).rowcount
         part.staged -= gone
         _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), part, opts)
+        if not ctx.schema.key_enforced:
+            _quarantine_duplicates(snap, wh, ctx, Window(), part, same_types, keys[i:i + MISSING_KEYS_CHUNK])
         _upsert(wh, ctx, part)
         for k in ("staged", "inserted", "updated", "unchanged", "quarantined"):
             setattr(loaded, k, getattr(loaded, k) + getattr(part, k))
@@ -415,19 +417,39 @@ def _interval_text(value: timedelta) -> str:
     return str(value)
 
 
+def _quarantine_duplicates(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: TableLoad,
+                           same_types: bool, only_keys: list[tuple] | None) -> int:
+    """A key the source holds more than once: every copy to quarantine, naming the key. A snapshot reader is
+    asked for the window's keys across the whole table (an incremental window may hold one copy only); the
+    copies outside the window are staged too, so all of them are quarantined."""
+    stage, pk = sql.Identifier("_stg"), ctx.schema.primary_key
+    if snap is not None and only_keys is None and not window.is_full:
+        dups = snap.duplicate_keys(window)
+        if dups:
+            fmt = sql.SQL(" (FORMAT BINARY)") if same_types else sql.SQL("")
+            wh.execute(sql.SQL("DELETE FROM {} s WHERE ({}) IN ({})").format(
+                stage, sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in pk),
+                sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in dups)))
+            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups), wh,
+                  sql.SQL("COPY {} ({}) FROM STDIN{}").format(stage, ctx.cols, fmt), ctx.raw_table, 3600)
+    pk_ids = sql.SQL(", ").join(map(sql.Identifier, pk))
+    join = sql.SQL(" AND ").join(sql.SQL("s.{0} = d.{0}").format(sql.Identifier(k)) for k in pk)
+    n = wh.execute(ctx.tmpl("quarantine_duplicate_keys", stage=stage, pk=pk_ids, join=join,
+                            key_text=ctx.key_text("s")),
+                   {**ctx.params(), "key_columns": ", ".join(pk)}).rowcount
+    if n:
+        log.warning(kv("load.duplicate_keys", table=f"raw.{ctx.raw_table}", quarantined=n))
+        staged = wh.execute(sql.SQL("SELECT count(*) FROM {}").format(stage)).fetchone()[0]
+        result.quarantined += n
+        result.staged = staged
+    return n
+
+
 def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
-    """Staged rows into raw, changing only what differs; a key twice in the batch fails the table."""
+    """Staged rows into raw, changing only what differs (duplicate keys were quarantined before)."""
     stage, schema = sql.Identifier("_stg"), ctx.schema
     s_cols, r_cols = ctx.cols_of("s"), ctx.cols_of("r")
     join = sql.SQL(" AND ").join(sql.SQL("r.{0} = s.{0}").format(sql.Identifier(k)) for k in schema.primary_key)
-    dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
-                               pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
-                                                       for k in schema.primary_key))).fetchall() \
-        if not schema.key_enforced else []
-    if dups:
-        raise LoadError(f"source {ctx.source}: table {schema.name}: primary key ({', '.join(schema.primary_key)}) "
-                        f"is not unique at the source, e.g. key {dups[0][0]!r} appears {dups[0][1]} times; "
-                        "raw left as it was")
     # bound client-side: a server-side parameter makes the server keep a plan-cache copy of this very wide
     # statement, which costs more than the statement itself on a small batch
     ins, upd = psycopg.ClientCursor(wh).execute(ctx.tmpl(
@@ -525,6 +547,8 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                 else:
                     _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
                     _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
+                    if not schema.key_enforced:
+                        _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
                     _upsert(wh, ctx, result)
                     if schema.cursor:
                         result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))

@@ -137,6 +137,12 @@ class PostgresSnapshot:
             cols=sql.SQL(", ").join(map(sql.Identifier, names)),
             pair=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in names))).fetchone()
 
+    def duplicate_keys(self, window: Window) -> list[tuple]:
+        cond = window.where(self.schema.cursor) if self.schema.cursor else sql.SQL("TRUE")
+        return [tuple(r) for r in self.conn.execute(_tmpl(
+            self.include_dir, "duplicate_keys", key_cols=self.key_cols, table=self.table, window=cond,
+            null_key=null_key(self.schema, "s")))]
+
     def row_hashes(self, raw_types: dict[str, str], after: tuple | None, limit: int) -> Iterator[tuple]:
         cols = [c for c in self.schema.column_names if c in raw_types]
         cast_cols = sql.SQL(", ").join(sql.SQL("{}::{}").format(sql.Identifier(c), sql.SQL(raw_types[c]))
