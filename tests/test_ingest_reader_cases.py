@@ -142,3 +142,26 @@ def test_duplicate_keys_are_found_for_the_window_on_every_run_and_every_copy_qua
     assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 8") == [("real change",)]
     assert ctx.status == "partial"
     assert_rerun_identical(settings, wh, source(LEAD))
+
+
+# -- 4. a column added with a DEFAULT at the source -----------------------------------------------
+def test_a_column_added_with_a_default_is_read_for_every_row_once(env):
+    settings, src, wh = env
+    make_lead(src, 100)
+    sync(settings, source(LEAD))
+    sync(settings, source(LEAD))
+    # an Odoo module install: the new column is filled for every row, write_date untouched
+    sql_exec(src, "ALTER TABLE lead ADD COLUMN probability int NOT NULL DEFAULT 10",
+             "UPDATE lead SET probability = 50, write_date = TIMESTAMP '2026-03-01 14:00' WHERE id = 1")
+    _, loads, ctx = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert t.drift["added"] == ["probability"]
+    assert rows(wh, "SELECT probability, count(*) FROM raw.odoo_lead GROUP BY 1 ORDER BY 1") == [(10, 99), (50, 1)], \
+        "incremental runs used to fill only the rows in the cursor window"
+    assert "probability added at the source: whole table read once" in t.window["reason"]
+    assert t.updated == 100 and ctx.status == "success"
+    assert watermark(wh) == "2026-03-01 14:00:00"
+    # once: the next run is incremental again, and changes nothing
+    _, loads, _ = sync(settings, source(LEAD))
+    assert "overlap" in loads["lead"].window["reason"] and loads["lead"].staged <= 5
+    assert_rerun_identical(settings, wh, source(LEAD))

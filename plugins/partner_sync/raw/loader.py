@@ -521,6 +521,12 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                                     future_tolerance=opts.future_tolerance)
             if not opts.full:
                 window = reader.window(wh, schema.name, window)
+            added = result.drift.get("added")
+            if added and not window.is_full and only_keys is None:
+                # a column added at the source (often with a DEFAULT filling every row) changed rows whose
+                # cursor did not move: read the whole table once, in this transaction with the ALTER
+                window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
+                                                           "whole table read once")
             log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
             result.window = window.as_dict()
             rows = reader.rows(schema.name, window, schema) if snap is None else None
