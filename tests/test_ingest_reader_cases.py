@@ -165,3 +165,34 @@ def test_a_column_added_with_a_default_is_read_for_every_row_once(env):
     _, loads, _ = sync(settings, source(LEAD))
     assert "overlap" in loads["lead"].window["reason"] and loads["lead"].staged <= 5
     assert_rerun_identical(settings, wh, source(LEAD))
+
+
+# -- 5. a renamed table, a dropped key or cursor column: that table fails, the others load ---------
+def test_a_renamed_table_or_a_dropped_key_or_cursor_fails_that_table_only(env):
+    settings, src, wh = env
+    make_lead(src, 10)
+    sql_exec(src, "CREATE TABLE team (id int PRIMARY KEY, name text, write_date timestamp)",
+             "CREATE TABLE stage (id int PRIMARY KEY, name text, write_date timestamp)",
+             "CREATE TABLE tag (id int PRIMARY KEY, name text)",
+             "INSERT INTO team VALUES (1, 'a', now())", "INSERT INTO stage VALUES (1, 'a', now())",
+             "INSERT INTO tag VALUES (1, 'a')")
+    tables = {**LEAD, "team": {"primary_key": ["id"], "cursor": "write_date"},
+              "stage": {"primary_key": ["id"], "cursor": "write_date"}, "tag": {"primary_key": ["id"]}}
+    sync(settings, source(tables))
+    sql_exec(src, "ALTER TABLE team RENAME TO crm_team", "ALTER TABLE stage DROP COLUMN write_date",
+             "ALTER TABLE tag RENAME COLUMN id TO tag_id",
+             "UPDATE lead SET name = 'still loads', write_date = TIMESTAMP '2026-03-02' WHERE id = 1")
+    with pytest.raises(TablesFailed) as err:
+        sync(settings, source(tables))
+    failed = err.value.failures
+    assert sorted(failed) == ["stage", "tag", "team"], "one table's problem used to stop all of them at extract"
+    assert "table team not found at the source" in failed["team"]
+    assert "table stage has no column(s) write_date named as primary key/cursor" in failed["stage"]
+    assert "table tag has no column(s) id" in failed["tag"]
+    assert rows(wh, "SELECT name FROM raw.odoo_lead WHERE id = 1") == [("still loads",)]
+    status, details = rows(wh, "SELECT status, error_details FROM ops.sync_jobs ORDER BY started_at DESC LIMIT 1")[0]
+    assert status == "failed" and sorted(details["failed_tables"]) == ["stage", "tag", "team"]
+    before = raw_state(wh)
+    with pytest.raises(TablesFailed):
+        sync(settings, source(tables))
+    assert raw_state(wh) == before

@@ -45,7 +45,24 @@ def raw_column_type(data_type: str, override: str | None) -> str:
 
 def discover(conn: psycopg.Connection, source: SourceDef, include_dir: Any, *, tables: list[str] | None = None,
              secret_patterns: tuple[str, ...] | None = None) -> Discovered:
-    """Discover the listed (default: enabled) tables; a table missing at the source is an error naming it."""
+    """Discover the listed (default: enabled) tables; any table that cannot be discovered is an error naming
+    it (the reader's ``discover`` reports such tables per table instead)."""
+    found = discover_tables(conn, source, include_dir, tables=tables, secret_patterns=secret_patterns)
+    missing = [t for t, why in found.failures.items() if why.endswith(NOT_FOUND)]
+    if missing:
+        raise DiscoveryError(f"source {source.name}: table(s) not found at the source: {', '.join(missing)}")
+    if found.failures:
+        raise DiscoveryError("; ".join(found.failures.values()))
+    return found
+
+
+NOT_FOUND = "not found at the source (renamed, dropped, or not visible to this user?)"
+
+
+def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: Any, *,
+                    tables: list[str] | None = None, secret_patterns: tuple[str, ...] | None = None) -> Discovered:
+    """Discover the listed (default: enabled) tables; a table missing at the source, or without its key or
+    cursor column, is a failure of that table only (``Discovered.failures``), the others are discovered."""
     patterns = secret_patterns if secret_patterns is not None else source.secret_patterns
     wanted = [source.tables[t] for t in tables] if tables else source.enabled_tables
     params = {"schema": source.source_schema, "tables": [t.name for t in wanted]}
@@ -62,11 +79,11 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir: Any, *, t
         if plain_unique:
             unique_keys.setdefault(table_name, set()).add(tuple(columns))
         leading.setdefault(table_name, set()).add(leading_column)
-    missing = [t.name for t in wanted if t.name not in by_table]
-    if missing:
-        raise DiscoveryError(f"source {source.name}: table(s) not found at the source: {', '.join(missing)}")
     result = Discovered()
     for tdef in wanted:
+        if tdef.name not in by_table:
+            result.failures[tdef.name] = f"source {source.name}: table {tdef.name} {NOT_FOUND}"
+            continue
         columns, excluded = [], {}
         for _, name, _, data_type, source_type, nullable in by_table[tdef.name]:
             reason = secret_reason(name, tdef, patterns)
@@ -78,8 +95,10 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir: Any, *, t
         names = {c.name for c in columns}
         bad_keys = [k for k in (*tdef.primary_key, *([tdef.cursor] if tdef.cursor else [])) if k not in names]
         if bad_keys:
-            raise DiscoveryError(f"source {source.name}: table {tdef.name} has no column(s) "
-                                 f"{', '.join(bad_keys)} named as primary key/cursor")
+            result.failures[tdef.name] = (f"source {source.name}: table {tdef.name} has no column(s) "
+                                          f"{', '.join(bad_keys)} named as primary key/cursor (dropped or renamed "
+                                          "at the source? fix the source YAML)")
+            continue
         result[tdef.name] = TableSchema(
             tdef.name, columns, tdef.primary_key, tdef.cursor, excluded,
             key_enforced=tuple(sorted(tdef.primary_key)) in unique_keys.get(tdef.name, set()),
@@ -183,11 +202,17 @@ class PostgresReader:
     def discover(self, tables: list[str] | None = None) -> Discovered:
         conn = self.connection()
         try:
-            found = discover(conn, self.source, self.include_dir, tables=tables)
+            found = discover_tables(conn, self.source, self.include_dir, tables=tables)
         finally:
             if not conn.broken:
                 conn.rollback()  # a load starts its own snapshot
-        log.info(kv("discover.done", source=self.source.name, mode=self.mode, tables=len(found)))
+        missing = [t for t, why in found.failures.items() if why.endswith(NOT_FOUND)]
+        if missing and not found:  # not one table there: the connection points at the wrong database
+            raise DiscoveryError(f"source {self.source.name}: table(s) not found at the source: {', '.join(missing)} "
+                                 f"(none of its tables exists: does connection {self.source.connection_id} point "
+                                 "at the right database and schema?)")
+        for table, reason in found.failures.items():
+            log.error(kv("discover.failed", source=self.source.name, table=table, error=reason))
         return found
 
     def overlap(self, configured: timedelta) -> timedelta:
@@ -234,4 +259,4 @@ class PostgresReader:
         self._conn = None
 
 
-__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "discover", "raw_column_type"]
+__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "discover", "discover_tables", "raw_column_type"]
