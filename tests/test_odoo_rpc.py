@@ -290,7 +290,8 @@ def test_type_map_covers_every_odoo_type():
 
 @pytest.mark.db
 def test_one_table_at_a_time_as_airflow_maps_raw_load(odoo, warehouse):
-    from partner_sync.raw.sync import discover_table, load_one, load_options
+    from partner_sync.ingest import discover_table, load_one
+    from partner_sync.raw.sync import load_options
 
     settings = make_settings(warehouse, conn_uri(odoo, "jsonrpc"))
     job = run_source(settings, odoo_source(), stages=())[0]

@@ -12,10 +12,10 @@ from partner_sync.config import load_settings
 from partner_sync.migrations import migrate, migration_params
 from partner_sync.pipeline import run_source
 from partner_sync.raw.artifacts import write_artifacts
-from partner_sync.raw.discovery import DiscoveryError, discover
-from partner_sync.raw.reconcile import reconcile_source
+from partner_sync.ingest import reconcile_source
 from partner_sync.raw.sync import TablesFailed
 from partner_sync.source_defs import parse_source
+from partner_sync.sources.postgres import DiscoveryError, discover
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 3, 1, 12, 0, 0)
@@ -192,7 +192,8 @@ def test_incremental_window_overlap_and_data_interval(env):
     assert loads["lead"].staged == 15  # minutes 25..39
     assert loads["lead"].window["reason"] == "data interval"
     # a scheduled run: from the watermark, bounded above by its interval end
-    from partner_sync.raw.sync import discover_source, load_options, sync_tables
+    from partner_sync.ingest import discover_source, sync_tables
+    from partner_sync.raw.sync import load_options
     sql_exec(src, "INSERT INTO lead SELECT g, 'late', 1, '{}', TIMESTAMP '2026-03-01 13:40' + (g - 100) * interval "
                   "'1 minute' FROM generate_series(101, 110) g")
     schemas = discover_source(settings, source(LEAD))
@@ -383,11 +384,16 @@ def test_null_key_on_the_binary_paths(env):
     assert rows(wh, "SELECT id FROM raw.odoo_lead ORDER BY id") == [(1,), (2,)]
 
 
-def test_duplicate_source_keys_fail_clearly(env):
+def test_duplicate_source_keys_are_quarantined_clearly(env):
+    """Issue #14 changed this case: a key twice at the source no longer fails the table, every copy is
+    quarantined naming the key and the other rows load (tests/test_ingest_reader_cases.py: incremental)."""
     settings, src, wh = env
-    sql_exec(src, "CREATE TABLE lead (id int, write_date timestamp)", "INSERT INTO lead VALUES (1, now()), (1, now())")
-    with pytest.raises(TablesFailed, match=r"table lead: primary key \(id\) is not unique.*key '1' appears 2 times"):
-        sync(settings, source(LEAD))
+    sql_exec(src, "CREATE TABLE lead (id int, write_date timestamp)",
+             "INSERT INTO lead VALUES (1, now()), (1, now()), (2, now())")
+    _, loads, ctx = sync(settings, source(LEAD))
+    assert (loads["lead"].inserted, loads["lead"].quarantined, ctx.status) == (1, 2, "partial")
+    assert rows(wh, "SELECT source_key, error_message FROM ops.quarantine") == [
+        ("1", "primary key (id) = 1 appears 2 times at the source: every copy quarantined, raw keeps its row")] * 2
 
 
 # -- identifiers --------------------------------------------------------------------------------
@@ -425,8 +431,30 @@ def test_reconcile_finds_rows_the_cursor_missed(env):
 
 # -- rows that arrive as Python values (API sources) ----------------------------------------------
 def test_api_rows_quarantine_nul_bytes_broken_json_and_null_keys(env):
-    from partner_sync.raw.discovery import Column, TableSchema
+    from partner_sync.contracts import Column, TableSchema, no_snapshot
     from partner_sync.raw.loader import load_table
+
+    class ListReader:
+        """An API-style reader over Python values (what an API source yields), keys listed."""
+        mode = "list"
+
+        def overlap(self, configured):
+            return configured
+
+        def window(self, wh, table, window):
+            return window
+
+        def snapshot(self, schema):
+            return no_snapshot()
+
+        def rows(self, table, window, schema=None):
+            return iter(rows_in)
+
+        def keys(self, table):
+            return iter([("O1",), ("O2",)])
+
+        def notes(self, table):
+            return {}
 
     settings, src, wh = env
     schema = TableSchema("opportunity", [Column("id", "text", False), Column("title", "text"),
@@ -441,8 +469,8 @@ def test_api_rows_quarantine_nul_bytes_broken_json_and_null_keys(env):
         {"id": None, "title": "No key", "spend": "1", "team": None, "modified": "2026-01-04T00:00:00Z"},
         {"id": "O5", "title": "Too much", "spend": "1" * 20, "team": {}, "modified": "2026-01-05T00:00:00Z"},
     ]
-    load = load_table(None, settings.conn("warehouse_db"), "apn", schema, raw_table="apn_opportunity", job_id=job,
-                      include_dir=settings.include_dir, rows=rows_in, source_keys=[("O1",), ("O2",)])
+    load = load_table(ListReader(), settings.conn("warehouse_db"), "apn", schema, raw_table="apn_opportunity",
+                      job_id=job, include_dir=settings.include_dir)
     assert (load.inserted, load.quarantined, load.path) == (1, 4, "validated")
     got = rows(wh, "SELECT source_key, column_name, error_message FROM ops.quarantine ORDER BY source_key NULLS LAST")
     assert [g[:2] for g in got] == [("O2", "title"), ("O3", "team"), ("O5", "spend"), (None, "id")]

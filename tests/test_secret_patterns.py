@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from partner_sync.insights.rows import MASK, scrub
-from partner_sync.raw.discovery import secret_reason
+from partner_sync.source_defs import secret_reason
 from partner_sync.source_defs import parse_source
 
 SECRET_NAMES = ["password", "PASSWORD", "x_passwd", "userPassword", "ApiKey", "api_key", "apikey", "X-Api-Key",

@@ -138,7 +138,7 @@ def _before(conn, table: sql.Composable, column: str | None, as_of: datetime | N
     col_type = _column_type(conn, table, column)
     if col_type is None:
         raise psycopg.errors.UndefinedColumn(f"column {column} of {table.as_string(conn)} does not exist")
-    from partner_sync.raw.watermarks import to_cursor_type
+    from partner_sync.contracts import to_cursor_type
 
     return sql.SQL("{} < %s").format(sql.Identifier(column)), (to_cursor_type(as_of, col_type),)
 
@@ -206,9 +206,9 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
     skip_tables = skip_tables or {}
     checks = load_checks(settings.include_dir, source.name)
     results: list[CheckResult] = []
-    from partner_sync.source_defs import effective_source
+    from partner_sync.sources.readers import has_sql_access
 
-    database_mode = effective_source(settings, source).mode == "database"  # API modes: raw -> core only
+    database_mode = has_sql_access(settings, source)  # API readers: raw -> core only
     with connect(settings.conn("warehouse_db")) as wh:
         src = connect(settings.conn(source.connection_id)) if database_mode and any(
             c["type"] in ("row_count", "freshness") for c in checks) else None

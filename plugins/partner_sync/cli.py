@@ -134,7 +134,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if settings.uses_embedded:
         _server(settings).up()
     if args.reconcile:
-        from partner_sync.raw.reconcile import reconcile_source
+        from partner_sync.ingest import reconcile_source
 
         report = reconcile_source(settings, args.source, tables=_tables(args))
         print(tabulate([[r.table, r.checked, r.missed, r.reloaded, f"{r.seconds:.2f}"] for r in report.tables],
@@ -154,7 +154,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     from partner_sync.raw.artifacts import write_artifacts
-    from partner_sync.raw.sync import discover_source
+    from partner_sync.ingest import discover_source
     from partner_sync.source_defs import load_source
 
     settings = _settings()

@@ -47,21 +47,22 @@ class StageContext:
     status: str = "running"
     discovered: dict[str, Any] | None = None
     rendered_sql: dict[str, str] | None = None  # transform templates rendered by Airflow's template fields
-    _session: Any = None
+    _reader: Any = None
 
     @property
-    def session(self) -> Any:
-        """The run's one source connection (``raw.session.SourceSession``), opened on first use."""
-        if self._session is None:
-            from partner_sync.raw.session import SourceSession
+    def reader(self) -> Any:
+        """The run's one source reader (``contracts.SourceReader``, any mode), opened on first use: one source
+        connection, login or request budget for discovery and every table."""
+        if self._reader is None:
+            from partner_sync.sources.readers import open_reader
 
-            self._session = SourceSession(self.settings, self.source)
-        return self._session
+            self._reader = open_reader(self.settings, self.source)
+        return self._reader
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def __enter__(self) -> "StageContext":
         return self
@@ -82,9 +83,9 @@ StageFn = Callable[[StageContext], dict[str, Any]]
 
 def _extract(ctx: StageContext) -> dict[str, Any]:
     """Read the source catalog: every column of every table, and which columns stay at the source."""
-    from partner_sync.raw.sync import discover_source
+    from partner_sync.ingest import discover_source
 
-    schemas = discover_source(ctx.settings, ctx.source, ctx.tables, session=ctx.session)
+    schemas = discover_source(ctx.settings, ctx.source, ctx.tables, reader=ctx.reader)
     ctx.discovered = schemas  # the next stage in this process reuses it; an Airflow task discovers again
     detail: dict[str, Any] = {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded}
                                          for name, t in schemas.items()}}
@@ -96,12 +97,13 @@ def _extract(ctx: StageContext) -> dict[str, Any]:
 
 def _raw_load(ctx: StageContext) -> dict[str, Any]:
     """Stream every table into raw; quarantined rows make the job partial, failed tables fail the stage."""
-    from partner_sync.raw.sync import TablesFailed, discover_source, load_options, sync_tables
+    from partner_sync.ingest import discover_source, sync_tables
+    from partner_sync.raw.sync import TablesFailed, load_options
 
-    schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables, session=ctx.session)
+    schemas = ctx.discovered or discover_source(ctx.settings, ctx.source, ctx.tables, reader=ctx.reader)
     outcome = sync_tables(ctx.settings, ctx.source, schemas, ctx.job_id,
                           load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
-                                       upper_bound=ctx.upper_bound), session=ctx.session, warehouse=ctx.warehouse)
+                                       upper_bound=ctx.upper_bound), reader=ctx.reader, warehouse=ctx.warehouse)
     totals = outcome.totals()
     detail = {"tables": {t.table: t.as_dict() for t in outcome.loads}, "totals": totals,
               "partial": totals["quarantined"] > 0,
@@ -190,14 +192,15 @@ def load_one_table(ctx: StageContext, table: str) -> dict[str, Any]:
 
     A failure marks the job failed (naming the table) and re-raises, so that mapped task fails alone.
     """
-    from partner_sync.raw.sync import discover_table, load_one, load_options
+    from partner_sync.ingest import discover_table, load_one
+    from partner_sync.raw.sync import load_options
 
     journal = _journal(ctx.settings, ctx.warehouse)
     try:
-        schema = discover_table(ctx.settings, ctx.source, table, session=ctx.session)
+        schema = discover_table(ctx.settings, ctx.source, table, reader=ctx.reader)
         load = load_one(ctx.settings, ctx.source, schema, ctx.job_id,
                         load_options(ctx.settings, full=ctx.full_refresh, data_interval=ctx.data_interval,
-                                     upper_bound=ctx.upper_bound), session=ctx.session, warehouse=ctx.warehouse)
+                                     upper_bound=ctx.upper_bound), reader=ctx.reader, warehouse=ctx.warehouse)
     except Exception as exc:
         failure = classify(exc)
         journal.record_table(ctx.job_id, "raw_load", table, {"status": "failed", "error": str(exc),

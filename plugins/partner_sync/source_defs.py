@@ -40,6 +40,16 @@ def secret_pattern_in(name: str, patterns: tuple[str, ...] = DEFAULT_SECRET_PATT
     return None
 
 
+def secret_reason(column: str, table: "TableDef", patterns: tuple[str, ...]) -> str | None:
+    """Why a column must not be mirrored (excluded in the YAML, or a secret pattern matches), or None."""
+    if column in table.exclude_columns:
+        return "excluded in the source definition"
+    if column in table.include_columns:
+        return None
+    pattern = secret_pattern_in(column, tuple(patterns))
+    return None if pattern is None else f"matches secret pattern {pattern!r}"
+
+
 @functools.lru_cache(maxsize=16)
 def _any_of(patterns: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)

@@ -201,7 +201,7 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
 
     def reconcile(source_name: str, **_: Any) -> dict:
         from partner_sync.airflow.connections import task_settings
-        from partner_sync.raw.reconcile import reconcile_source
+        from partner_sync.ingest import reconcile_source
 
         src = next(s for s in sources if s.name == source_name)
         report = reconcile_source(task_settings(get_config(), ("warehouse_db", src.connection_id)), src)
@@ -222,9 +222,9 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
                     "by row hash and reloads the rows the change cursor missed; `vacuum_analyze` runs VACUUM "
                     "ANALYZE on the raw, core and search schemas; `prune_ops` deletes ops rows older than "
                     "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
-        from partner_sync.source_defs import effective_source
+        from partner_sync.sources.readers import has_sql_access
 
         recon = [task(task_id=f"reconcile_{s.name}", pool=s.pool or "default_pool")(reconcile)(source_name=s.name)
-                 for s in sources if effective_source(settings, s).mode == "database"]  # row hashes need SQL
+                 for s in sources if has_sql_access(settings, s)]  # row hashes need SQL
         chain(recon or [], task(task_id="vacuum_analyze")(vacuum)(), task(task_id="prune_ops")(prune)())
     return dag

@@ -56,12 +56,10 @@ def _window(context: dict[str, Any]) -> dict[str, Any]:
 
 def _settings_for(source: SourceDef) -> Settings:
     """The task's settings: warehouse and source connections from Airflow, and an API source's connection."""
-    from partner_sync.source_defs import effective_source
+    from partner_sync.sources.readers import api_connections
 
     settings = get_config()
-    mode_source = effective_source(settings, source)
-    api = (mode_source.api_connection,) if mode_source.mode != "database" else ()
-    return task_settings(settings, ("warehouse_db", source.connection_id), api)
+    return task_settings(settings, ("warehouse_db", source.connection_id), api_connections(settings, source))
 
 
 def _job_id(context: dict[str, Any]) -> uuid.UUID:

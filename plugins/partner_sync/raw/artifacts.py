@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from partner_sync.raw.discovery import Column, TableSchema
+from partner_sync.contracts import Column, TableSchema
 from partner_sync.raw.schema import raw_ddl
 
 JSON_NAME = Path("discovery") / "complete_schemas_merged.json"

@@ -46,13 +46,3 @@ def mask_json_secrets(wh: psycopg.Connection, include_dir, stage: sql.Identifier
             stage=stage, col=sql.Identifier(col), col_type=sql.SQL(raw_types[col]))
         changed += wh.execute(stmt, params).rowcount
     return changed
-
-
-def may_hold_secrets(src: psycopg.Connection, include_dir, table: sql.Composable, window: sql.Composable,
-                     columns: list[str], patterns: tuple[str, ...]) -> bool:
-    """True when a source row in ``window`` may have a secret-looking key in one of ``columns`` (JSON): such a
-    load stages its rows to mask them; otherwise nothing needs masking and the rows may go straight to raw."""
-    matches = sql.SQL(" OR ").join(sql.SQL("{}::text ~* %(loose)s").format(sql.Identifier(c)) for c in columns)
-    stmt = sql.SQL(load_sql(include_dir, "raw/json_secret_probe")).format(table=table, window=window,
-                                                                          matches=matches)
-    return bool(src.execute(stmt, {"loose": loose_pattern(patterns)}).fetchone()[0])

@@ -1,6 +1,8 @@
-"""Stream one source table into its raw mirror: COPY -> staging -> upsert, in one transaction.
+"""Write one source table into its raw mirror: staging -> upsert, in one warehouse transaction.
 
-Same types on both ends: bytes flow COPY TO -> COPY FROM in binary, untouched by Python. When the
+Every mode takes the same path: the source's reader (``partner_sync.contracts.SourceReader``, opened by the
+caller) is handed in. A reader with SQL access (the database mode) offers a snapshot: same types on both
+ends, bytes flow its COPY TO -> COPY FROM in binary, untouched by Python; an API reader streams rows instead. When the
 types differ (widened raw columns, YAML type overrides) or the typed COPY rejects a value, the rows
 are staged as text, each column checked with ``pg_input_is_valid``, and bad rows go to
 ops.quarantine naming table, key and column; the rest loads. A crash anywhere leaves raw as it was.
@@ -16,24 +18,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 import psycopg
 from psycopg import sql
 
+from partner_sync import contracts
 from partner_sync.config import ConnSpec
+from partner_sync.contracts import SESSION_SETTINGS, TIME_TYPES, SourceReader, TableSchema, TableSnapshot, Window
 from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
-from partner_sync.raw.discovery import TableSchema
-from partner_sync.raw.json_secrets import json_columns, mask_json_secrets, may_hold_secrets
+from partner_sync.raw.json_secrets import json_columns, loose_pattern, mask_json_secrets
 from partner_sync.raw.row_feed import RowFeed
-from partner_sync.raw.watermarks import Window, advance_watermark, compute_window
+from partner_sync.raw.watermarks import BEYOND, advance_watermark, beyond_tolerance, compute_window
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
-SESSION_SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
-                    "SET extra_float_digits = 1; SET bytea_output = 'hex'")
 WINDOW_CHECK_MAX_ROWS = 100  # a larger window has changes for sure: stage it without asking
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityConstraintViolation,
                 psycopg.errors.InvalidTextRepresentation, psycopg.errors.BadCopyFileFormat,
@@ -59,6 +60,7 @@ class LoadOptions:
     progress_seconds: float = 5.0
     analyze_target: int = 10
     json_secret_patterns: tuple[str, ...] = ()  # keys masked inside json/jsonb columns (raw/json_secrets.py)
+    future_tolerance: timedelta = timedelta(days=1)  # a cursor beyond now + this is quarantined, never a watermark
 
 
 @dataclass
@@ -97,7 +99,6 @@ class _Ctx:
     job_id: uuid.UUID
     batch_id: uuid.UUID
     include_dir: object
-    source_schema: str = "public"
     quoted: list[str] = field(default_factory=list)  # every column name, quoted once (wide tables: ~1k uses)
 
     def quote(self, conn: psycopg.Connection) -> None:
@@ -106,10 +107,6 @@ class _Ctx:
     @property
     def raw(self) -> sql.Identifier:
         return sql.Identifier(raw_schema.RAW_SCHEMA, self.raw_table)
-
-    @property
-    def src(self) -> sql.Identifier:
-        return sql.Identifier(self.source_schema, self.schema.name)
 
     @property
     def cols(self) -> sql.Composable:
@@ -121,21 +118,13 @@ class _Ctx:
         return sql.SQL(", ".join(prefix + q for q in self.quoted))
 
     def key_text(self, alias: str) -> sql.Composable:
-        keys = [sql.SQL("{}.{}::text").format(sql.Identifier(alias), sql.Identifier(k))
-                for k in self.schema.primary_key]
-        return keys[0] if len(keys) == 1 else sql.SQL("concat_ws(',', {})").format(sql.SQL(", ").join(keys))
+        return contracts.key_text(self.schema, alias)
 
     def key_hash(self, alias: str) -> sql.Composable:
-        """A 64-bit hash of the key: integer keys hash as integers (no text cast), others as text. Decided on
-        the discovered type, the same for source and raw (drift may only widen an integer to an integer)."""
-        keys = self.schema.primary_key
-        if len(keys) == 1 and self.schema.column(keys[0]).data_type in ("smallint", "integer", "bigint"):
-            return sql.SQL("hashint8extended({}.{}::int8, 0)").format(sql.Identifier(alias), sql.Identifier(keys[0]))
-        return sql.SQL("hashtextextended({}, 0)").format(self.key_text(alias))
+        return contracts.key_hash(self.schema, alias)
 
     def null_key(self, alias: str) -> sql.Composable:
-        return sql.SQL(" OR ").join(sql.SQL("{}.{} IS NULL").format(sql.Identifier(alias), sql.Identifier(k))
-                                    for k in self.schema.primary_key)
+        return contracts.null_key(self.schema, alias)
 
     def tmpl(self, name: str, **parts: sql.Composable) -> sql.Composed:
         return sql.SQL(load_sql(self.include_dir, f"raw/{name}")).format(**parts)
@@ -145,12 +134,13 @@ class _Ctx:
                 "table_name": self.schema.name}
 
 
-def _pipe(src: psycopg.Connection, dst: psycopg.Connection, out_stmt: sql.Composable, in_stmt: sql.Composable,
-          label: str, progress_seconds: float) -> tuple[int, int]:
-    """COPY ... TO STDOUT on the source straight into COPY ... FROM STDIN; returns (rows, bytes)."""
+def _pipe(copy_out, dst: psycopg.Connection, in_stmt: sql.Composable, label: str,
+          progress_seconds: float) -> tuple[int, int]:
+    """The source's COPY ... TO STDOUT (a snapshot's stream) straight into COPY ... FROM STDIN; returns
+    (rows, bytes)."""
     nbytes, started, last = 0, time.monotonic(), time.monotonic()
-    with src.cursor() as scur, dst.cursor() as dcur:
-        with scur.copy(out_stmt) as out, dcur.copy(in_stmt) as inp:
+    with dst.cursor() as dcur:
+        with copy_out as out, dcur.copy(in_stmt) as inp:
             for block in out:
                 inp.write(block)
                 nbytes += len(block)
@@ -180,6 +170,9 @@ def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: 
         wh.execute(raw_schema.create_table_sql(source, raw_table, schema))
         result.created = True
         return {c.name: c.data_type for c in schema.columns}
+    problem = raw_key_problem(wh, raw_table, schema.primary_key)
+    if problem:
+        raise LoadError(problem)
     plan = raw_schema.plan_drift(raw_table, existing, schema)
     if plan.refused:
         raise raw_schema.DriftRefused(raw_schema.refuse_message(source, raw_table, plan))
@@ -194,32 +187,15 @@ def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: 
     return types
 
 
-def _window_cond(window: Window, cursor: str | None) -> sql.Composable:
-    return window.where(cursor) if cursor else sql.SQL("TRUE")
-
-
-def _select(ctx: _Ctx, window: Window, cursor: str | None, only_keys: list[tuple] | None = None, *,
-            with_batch_id: bool = False) -> sql.Composed:
-    """The window's rows at the source; ``with_batch_id`` adds this load's batch id as a last column, so a
-    direct COPY fills raw's _sync_batch_id from the stream (its per-row default costs a third of the COPY)."""
-    cond = _window_cond(window, cursor)
-    if only_keys is not None:
-        pk = sql.SQL(", ").join(map(sql.Identifier, ctx.schema.primary_key))
-        keys = sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in only_keys)
-        cond = sql.SQL("({}) IN ({})").format(pk, keys) if only_keys else sql.SQL("FALSE")
-    cols = sql.SQL("{}, {}::uuid").format(ctx.cols, sql.Literal(str(ctx.batch_id))) if with_batch_id else ctx.cols
-    return sql.SQL("SELECT {} FROM {} WHERE {}").format(cols, ctx.src, cond)
-
-
-def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
-                feed: RowFeed | None = None) -> int:
+def _stage_text(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions,
+                feed: RowFeed | None = None, only_keys: list[tuple] | None = None) -> int:
     """Validating path: text staging, per-column checks, quarantine, cast the good rows."""
     tstage, bad, stage = sql.Identifier("_stg_text"), sql.Identifier("_stg_bad"), sql.Identifier("_stg")
     text_cols = sql.SQL(", ").join(sql.SQL("NULL::text AS {}").format(sql.Identifier(c))
                                    for c in ctx.schema.column_names)
     wh.execute(ctx.tmpl("stage_text_create", tstage=tstage, bad=bad, raw=ctx.raw, text_cols=text_cols))
     if feed is None:
-        _, result.bytes = _pipe(src, wh, sql.SQL("COPY ({}) TO STDOUT").format(select),
+        _, result.bytes = _pipe(snap.copy_rows(window, binary=False, only_keys=only_keys), wh,
                                 sql.SQL("COPY {} ({}) FROM STDIN").format(tstage, ctx.cols), ctx.raw_table,
                                 opts.progress_seconds)
     else:
@@ -245,24 +221,14 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
     return cur.rowcount
 
 
-def _source_fingerprint(src, ctx: _Ctx) -> tuple[int, object]:
-    """Count and hash-sum of the source's keys in one backend: parallel workers would cost the source (a live
-    OLTP system) more than they save on an index-only scan. One round trip for both statements."""
-    cur = src.execute(sql.SQL("SET LOCAL max_parallel_workers_per_gather = 0; {}").format(ctx.tmpl(
-        "key_fingerprint", key_hash=ctx.key_hash("s"), table=ctx.src,
-        filter=sql.SQL("NOT ({})").format(ctx.null_key("s")))))
-    cur.nextset()
-    row = cur.fetchone()
-    return row[0], row[1]
-
-
 def _store_fingerprint(wh, ctx: _Ctx, fp: tuple[int, object]) -> None:
     wh.execute(load_sql(ctx.include_dir, "raw/store_key_fingerprint"),
                {**ctx.params(), "key_count": fp[0], "key_hash": fp[1]})
 
 
-def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable[Sequence] | None = None,
-                    src_fp_pending: Future | None = None) -> None:
+def _mark_deletions(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableLoad,
+                    source_keys: Iterable[Sequence] | None = None, src_fp_pending: Future | None = None,
+                    window: Window | None = None, opts: LoadOptions | None = None) -> None:
     """Full key scan (ids only): rows gone from the source get _deleted_at; returning ones are revived.
 
     A fingerprint (count + sum of key hashes) of the source key set is kept per table: when it has not
@@ -273,7 +239,7 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
     kcols = sql.SQL(", ").join(map(sql.Identifier, pk))
     src_fp = None
     if source_keys is None:
-        src_fp = src_fp_pending.result() if src_fp_pending is not None else _source_fingerprint(src, ctx)
+        src_fp = src_fp_pending.result() if src_fp_pending is not None else snap.key_fingerprint()
         stored = wh.execute(load_sql(ctx.include_dir, "raw/read_key_fingerprint"), ctx.params()).fetchone()
         if stored and tuple(stored) == src_fp:
             return
@@ -289,26 +255,73 @@ def _mark_deletions(src, wh, ctx: _Ctx, result: TableLoad, source_keys: Iterable
     else:
         same_types = all(ctx.schema.column(k).source_type == ctx.raw_types[k] for k in pk)
         fmt = sql.SQL(" (FORMAT BINARY)") if same_types else sql.SQL("")
-        _pipe(src, wh, sql.SQL("COPY (SELECT {} FROM {} AS s WHERE NOT ({})) TO STDOUT{}").format(
-            kcols, ctx.src, ctx.null_key("s"), fmt),
-            sql.SQL("COPY {} ({}) FROM STDIN{}").format(keys, kcols, fmt), ctx.raw_table, 3600)
+        _pipe(snap.copy_keys(binary=same_types), wh,
+              sql.SQL("COPY {} ({}) FROM STDIN{}").format(keys, kcols, fmt), ctx.raw_table, 3600)
     wh.execute(sql.SQL("CREATE INDEX ON {} ({})").format(keys, kcols))
     wh.execute(sql.SQL("ANALYZE {}").format(keys))
     join = sql.SQL(" AND ").join(sql.SQL("k.{0} = r.{0}").format(sql.Identifier(k)) for k in pk)
     result.deleted = wh.execute(ctx.tmpl("mark_deleted", raw=ctx.raw, keys=keys, join=join),
                                 ctx.params()).rowcount
+    missing = wh.execute(ctx.tmpl("keys_missing_from_raw", keys=keys, raw=ctx.raw, join=join,
+                                  key_cols=sql.SQL(", ").join(sql.SQL("k.{}").format(sql.Identifier(k)) for k in pk),
+                                  key_text=ctx.key_text("k")), ctx.params()).fetchall() \
+        if window is not None and window.lower is not None and ctx.schema.cursor else []
     result.revived = wh.execute(ctx.tmpl("revive", raw=ctx.raw, keys=keys, join=join), ctx.params()).rowcount
+    if missing:
+        _load_missing_keys(snap, wh, ctx, result, opts, window, [tuple(k) for k in missing])
     if src_fp is not None:
         _store_fingerprint(wh, ctx, src_fp)
 
 
-def _copy_direct(src, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions) -> bool:
+MISSING_KEYS_CHUNK = 5_000
+
+
+def _load_missing_keys(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableLoad, opts: LoadOptions,
+                       window: Window, keys: list[tuple]) -> None:
+    """Rows of source keys raw lacks whose cursor lies before this window: loaded whatever their cursor (a
+    source restored from a backup, or replaced), and noted in the job."""
+    cursor = ctx.schema.cursor
+    note = {"keys_missing_from_raw": len(keys)}
+    if snap is None:  # an API reader cannot read single keys: say so; --full reads them
+        note["missing_keys_loaded"] = 0
+        note["missing_keys_note"] = f"mode has no read by key: run with --full to load the {len(keys)} row(s)"
+        log.warning(kv("load.missing_keys", table=f"raw.{ctx.raw_table}", missing=len(keys), loaded=0))
+        result.window = {**result.window, **note}
+        return
+    before = sql.SQL("NOT ({}) OR s.{} IS NULL").format(
+        Window(window.lower, None, window.lower_inclusive).where(cursor), sql.Identifier(cursor))
+    loaded = TableLoad(ctx.schema.name, ctx.raw_table)
+    for i in range(0, len(keys), MISSING_KEYS_CHUNK):
+        part = TableLoad(ctx.schema.name, ctx.raw_table)
+        wh.execute("DROP TABLE IF EXISTS _stg, _stg_text, _stg_bad")
+        same_types = all(c.source_type == ctx.raw_types[c.name] for c in ctx.schema.columns)
+        _stage(snap, wh, ctx, Window(), part, opts, same_types, None, keys[i:i + MISSING_KEYS_CHUNK])
+        # rows in (or after) this window were read by the window; only the ones before it are missing
+        gone = wh.execute(sql.SQL("DELETE FROM _stg s WHERE NOT ({})").format(before)).rowcount
+        part.staged -= gone
+        _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), part, opts)
+        if not ctx.schema.key_enforced:
+            _quarantine_duplicates(snap, wh, ctx, Window(), part, same_types, keys[i:i + MISSING_KEYS_CHUNK])
+        _upsert(wh, ctx, part)
+        for k in ("staged", "inserted", "updated", "unchanged", "quarantined"):
+            setattr(loaded, k, getattr(loaded, k) + getattr(part, k))
+    for k in ("staged", "inserted", "updated", "unchanged", "quarantined"):
+        setattr(result, k, getattr(result, k) + getattr(loaded, k))
+    note["missing_keys_loaded"] = loaded.inserted + loaded.updated
+    if note["missing_keys_loaded"]:
+        note["missing_keys_note"] = (f"{note['missing_keys_loaded']} row(s) whose key raw lacked were loaded whatever "
+                                     "their cursor (older than the watermark: a source restored or replaced?)")
+    log.warning(kv("load.missing_keys", table=f"raw.{ctx.raw_table}", missing=len(keys),
+                   loaded=note["missing_keys_loaded"], quarantined=loaded.quarantined))
+    result.window = {**result.window, **note}
+
+
+def _copy_direct(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions) -> bool:
     """First load of an empty mirror: binary COPY straight into raw. False (nothing kept) if a row is refused."""
-    select = _select(ctx, window, ctx.schema.cursor, with_batch_id=True)
     try:
         with wh.transaction():
             result.staged, result.bytes = _pipe(
-                src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
+                snap.copy_rows(window, binary=True, batch_id=str(ctx.batch_id)), wh,
                 sql.SQL("COPY {} ({}, _sync_batch_id) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
                 ctx.raw_table, opts.progress_seconds)
     except (*_DATA_ERRORS, psycopg.errors.UniqueViolation) as exc:
@@ -320,22 +333,24 @@ def _copy_direct(src, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: Lo
             "quarantine_null_keys", stage=ctx.raw, null_key=ctx.null_key("s"),
             column_name=sql.Literal(",".join(ctx.schema.primary_key))), ctx.params()).rowcount
         result.staged -= result.quarantined
+    _quarantine_future_cursors(wh, ctx, ctx.raw, result, opts,
+                               sql.SQL("s._sync_batch_id = {}").format(sql.Literal(str(ctx.batch_id))))
     result.inserted, result.path = result.staged, "direct"
     return True
 
 
-def _stage(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: LoadOptions,
-           same_types: bool, rows: Iterable | None) -> None:
+def _stage(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: TableLoad, opts: LoadOptions,
+           same_types: bool, rows: Iterable | None, only_keys: list[tuple] | None = None) -> None:
     """Stage the window's rows: binary when types match, else validated text with quarantine."""
     stage = sql.Identifier("_stg")
     schema = ctx.schema
     wh.execute(ctx.tmpl("stage_create", stage=stage, cols=ctx.cols, raw=ctx.raw))
     staged = None
-    if same_types and rows is None:
+    if same_types and snap is not None:
         try:
             with wh.transaction():  # savepoint: a rejected value falls back to the validating path
                 staged, result.bytes = _pipe(
-                    src, wh, sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(select),
+                    snap.copy_rows(window, binary=True, only_keys=only_keys), wh,
                     sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, ctx.cols),
                     ctx.raw_table, opts.progress_seconds)
                 if any(schema.column(k).nullable for k in schema.primary_key):
@@ -349,11 +364,13 @@ def _stage(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, opts: 
             staged = None
     if staged is None:
         result.path = "validated"
-        staged = _stage_text(src, wh, ctx, select, result, opts, RowFeed(rows) if rows is not None else None)
+        staged = _stage_text(snap, wh, ctx, window, result, opts, RowFeed(rows) if rows is not None else None,
+                             only_keys)
     result.staged = staged
 
 
-def _window_in_raw(src, wh, ctx: _Ctx, window: Window) -> tuple[int, str | None] | None:
+def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, tolerance: timedelta
+                   ) -> tuple[int, str | None] | None:
     """(rows, newest cursor) when raw already holds every row of the window as a live row with the same key
     and cursor value, else None (stage and compare as usual).
 
@@ -362,11 +379,7 @@ def _window_in_raw(src, wh, ctx: _Ctx, window: Window) -> tuple[int, str | None]
     and the wide upsert for the rows the overlap re-reads every time."""
     schema, cursor = ctx.schema, ctx.schema.cursor
     names = list(dict.fromkeys([*schema.primary_key, cursor]))
-    n, newest, pairs, null_keys = src.execute(ctx.tmpl(
-        "window_pairs", cursor=sql.Identifier(cursor), null_key=ctx.null_key("s"), table=ctx.src,
-        window=window.where(cursor), limit=sql.Literal(WINDOW_CHECK_MAX_ROWS + 1),
-        cols=sql.SQL(", ").join(map(sql.Identifier, names)),
-        pair=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in names))).fetchone()
+    n, newest, pairs, null_keys = snap.window_pairs(window, WINDOW_CHECK_MAX_ROWS + 1)
     if n > WINDOW_CHECK_MAX_ROWS or null_keys:
         return None
     if n == 0:
@@ -375,22 +388,70 @@ def _window_in_raw(src, wh, ctx: _Ctx, window: Window) -> tuple[int, str | None]
         sql.SQL("r.{} = (w.e->>{})::{}").format(sql.Identifier(c), sql.Literal(i), sql.SQL(ctx.raw_types[c]))
         for i, c in enumerate(names))
     held = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join), {"pairs": pairs}).fetchone()[0]
+    if held == n and ctx.raw_types[cursor] in TIME_TYPES and beyond_tolerance(wh, newest, ctx.raw_types[cursor],
+                                                                              tolerance):
+        return None  # stage it: the rows beyond now + tolerance are quarantined, not taken as the watermark
     return (n, newest) if held == n else None
 
 
+def _quarantine_future_cursors(wh, ctx: _Ctx, table: sql.Composable, result: TableLoad, opts: LoadOptions,
+                               scope: sql.Composable = sql.SQL("TRUE")) -> int:
+    """Rows of ``table`` whose time cursor lies beyond now + tolerance go to quarantine (see the template)."""
+    cursor = ctx.schema.cursor
+    if not cursor or ctx.raw_types.get(cursor) not in TIME_TYPES:
+        return 0
+    n = wh.execute(ctx.tmpl("quarantine_future_cursor", stage=table, cursor=sql.Identifier(cursor), scope=scope,
+                            key_text=ctx.key_text("s")),
+                   {**ctx.params(), "tolerance": opts.future_tolerance, "cursor_column": cursor,
+                    "tolerance_text": _interval_text(opts.future_tolerance),
+                    "meta_columns": list(raw_schema.META_COLUMNS)}).rowcount
+    if n:
+        log.warning(kv("load.future_cursor", table=f"raw.{ctx.raw_table}", cursor=cursor, quarantined=n))
+    result.quarantined += n
+    result.staged -= n
+    return n
+
+
+def _interval_text(value: timedelta) -> str:
+    days, seconds = value.days, value.seconds
+    if seconds == 0:
+        return f"{days} day" + ("s" if days != 1 else "")
+    return str(value)
+
+
+def _quarantine_duplicates(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: TableLoad,
+                           same_types: bool, only_keys: list[tuple] | None) -> int:
+    """A key the source holds more than once: every copy to quarantine, naming the key. A snapshot reader is
+    asked for the window's keys across the whole table (an incremental window may hold one copy only); the
+    copies outside the window are staged too, so all of them are quarantined."""
+    stage, pk = sql.Identifier("_stg"), ctx.schema.primary_key
+    if snap is not None and only_keys is None and not window.is_full:
+        dups = snap.duplicate_keys(window)
+        if dups:
+            fmt = sql.SQL(" (FORMAT BINARY)") if same_types else sql.SQL("")
+            wh.execute(sql.SQL("DELETE FROM {} s WHERE ({}) IN ({})").format(
+                stage, sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in pk),
+                sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in dups)))
+            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups), wh,
+                  sql.SQL("COPY {} ({}) FROM STDIN{}").format(stage, ctx.cols, fmt), ctx.raw_table, 3600)
+    pk_ids = sql.SQL(", ").join(map(sql.Identifier, pk))
+    join = sql.SQL(" AND ").join(sql.SQL("s.{0} = d.{0}").format(sql.Identifier(k)) for k in pk)
+    n = wh.execute(ctx.tmpl("quarantine_duplicate_keys", stage=stage, pk=pk_ids, join=join,
+                            key_text=ctx.key_text("s")),
+                   {**ctx.params(), "key_columns": ", ".join(pk)}).rowcount
+    if n:
+        log.warning(kv("load.duplicate_keys", table=f"raw.{ctx.raw_table}", quarantined=n))
+        staged = wh.execute(sql.SQL("SELECT count(*) FROM {}").format(stage)).fetchone()[0]
+        result.quarantined += n
+        result.staged = staged
+    return n
+
+
 def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
-    """Staged rows into raw, changing only what differs; a key twice in the batch fails the table."""
+    """Staged rows into raw, changing only what differs (duplicate keys were quarantined before)."""
     stage, schema = sql.Identifier("_stg"), ctx.schema
     s_cols, r_cols = ctx.cols_of("s"), ctx.cols_of("r")
     join = sql.SQL(" AND ").join(sql.SQL("r.{0} = s.{0}").format(sql.Identifier(k)) for k in schema.primary_key)
-    dups = wh.execute(ctx.tmpl("duplicate_keys", key_text=ctx.key_text("s"), stage=stage,
-                               pk_s=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k))
-                                                       for k in schema.primary_key))).fetchall() \
-        if not schema.key_enforced else []
-    if dups:
-        raise LoadError(f"source {ctx.source}: table {schema.name}: primary key ({', '.join(schema.primary_key)}) "
-                        f"is not unique at the source, e.g. key {dups[0][0]!r} appears {dups[0][1]} times; "
-                        "raw left as it was")
     # bound client-side: a server-side parameter makes the server keep a plan-cache copy of this very wide
     # statement, which costs more than the statement itself on a small batch
     ins, upd = psycopg.ClientCursor(wh).execute(ctx.tmpl(
@@ -412,17 +473,29 @@ def _open(stack: ExitStack, conn: ConnSpec | str | psycopg.Connection) -> psycop
     return stack.enter_context(connect(conn))
 
 
-def load_table(source_conn: ConnSpec | psycopg.Connection | None,
-               warehouse_conn: ConnSpec | str | psycopg.Connection, source: str, schema: TableSchema, *,
-               raw_table: str, job_id: uuid.UUID, include_dir, options: LoadOptions | None = None,
-               source_schema: str = "public", only_keys: list[tuple] | None = None,
-               rows: Iterable[Sequence | Mapping] | None = None,
-               source_keys: Iterable[Sequence] | None = None) -> TableLoad:
+def raw_key_problem(wh: psycopg.Connection, raw_table: str, key: tuple[str, ...]) -> str | None:
+    """Why an existing raw table cannot take this key (another mode created it with another), or None."""
+    regclass = f'raw."{raw_table}"'
+    keys = wh.execute(
+        "SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = to_regclass(%s) AND i.indisunique GROUP BY i.indexrelid", (regclass,)).fetchall()
+    if any(sorted(k[0]) == sorted(key) for k in keys):
+        return None
+    return (f"raw.{raw_table} has no unique key on ({', '.join(key)}), the key of this mode (it was created by "
+            f"another mode); add it once: ALTER TABLE raw.{raw_table} ADD UNIQUE ({', '.join(key)})")
+
+
+def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Connection, source: str,
+               schema: TableSchema, *, raw_table: str, job_id: uuid.UUID, include_dir,
+               options: LoadOptions | None = None, only_keys: list[tuple] | None = None) -> TableLoad:
     """Load one table in one warehouse transaction; on any error raw (and the watermark) stay as they were.
 
-    ``source_conn`` is a database source; API sources pass ``rows`` (values in the discovered column order,
-    or mappings) and, for deletion detection, every current ``source_keys`` instead, with ``source_conn`` None.
-    Either connection may be passed open: it is borrowed (a run shares one per database across its tables).
+    ``reader`` is the source's reader, opened (and closed) by the caller. The window is computed here, once,
+    from the stored watermark and the reader's overlap, then adjusted by the reader. A reader with a SQL
+    snapshot (database mode) streams COPY; an API reader's ``rows`` and ``keys`` are consumed lazily inside
+    this transaction. ``only_keys`` (reconciliation) reloads just those keys (snapshot readers only). The
+    warehouse connection may be passed open: it is borrowed (a run shares one across its tables).
     """
     opts = options or LoadOptions()
     result = TableLoad(schema.name, raw_table)
@@ -430,64 +503,82 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
     batch_id = uuid.uuid4()
     with ExitStack() as stack:
         wh = _open(stack, warehouse_conn)
-        src = None
-        if rows is None:
-            src = _open(stack, source_conn)
-            src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for rows and keys
-            src.read_only = True
-            src.execute(SESSION_SETTINGS)
-        ctx = _Ctx(source, schema, raw_table, {}, job_id, batch_id, include_dir, source_schema)
+        source_read = stack.enter_context(ExitStack())  # closed (the source snapshot ended) before ANALYZE
+        snap: TableSnapshot | None = source_read.enter_context(reader.snapshot(schema))
+        if only_keys is not None and snap is None:
+            raise LoadError(f"source {source}: table {schema.name}: reloading single keys needs SQL access to "
+                            f"the source (mode {reader.mode} has none)")
+        ctx = _Ctx(source, schema, raw_table, {}, job_id, batch_id, include_dir)
         # one background thread: the source counts its keys (a full index scan, for deletions) while the
         # warehouse prepares; the source's next statement waits for it, as they share the source connection
         with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
-            src_fp = bg.submit(_source_fingerprint, src, ctx) if opts.deletions and src is not None else None
+            src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
             _begin_locked(wh, raw_table, opts.lock_wait_seconds)
             raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
             ctx.quote(wh)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
             window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                    full=opts.full, overlap=opts.overlap, data_interval=opts.data_interval,
-                                    upper_bound=opts.upper_bound)
+                                    full=opts.full, overlap=reader.overlap(opts.overlap),
+                                    data_interval=opts.data_interval, upper_bound=opts.upper_bound,
+                                    future_tolerance=opts.future_tolerance)
+            if not opts.full:
+                window = reader.window(wh, schema.name, window)
+            added = result.drift.get("added")
+            if added and not window.is_full and only_keys is None:
+                # a column added at the source (often with a DEFAULT filling every row) changed rows whose
+                # cursor did not move: read the whole table once, in this transaction with the ALTER
+                window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
+                                                           "whole table read once")
+            log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
             result.window = window.as_dict()
-            select = _select(ctx, window, schema.cursor, only_keys)
+            rows = reader.rows(schema.name, window, schema) if snap is None else None
             same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
             empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
                                        "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                               ctx.raw)).fetchone()[1]
+            # JSON columns are masked in the stage; a first load goes straight to raw only if no row may need it
             masked = json_columns(raw_types, schema.column_names) if opts.json_secret_patterns else []
-            if (empty and same_types and rows is None and only_keys is None
-                    and not (masked and may_hold_secrets(src, include_dir, ctx.src, _window_cond(window, schema.cursor),
-                                                         masked, opts.json_secret_patterns))
-                    and _copy_direct(src, wh, ctx, window, result, opts)):
+            if (empty and same_types and snap is not None and only_keys is None
+                    and not (masked and snap.text_matches(window, masked, loose_pattern(opts.json_secret_patterns)))
+                    and _copy_direct(snap, wh, ctx, window, result, opts)):
                 if src_fp is not None:  # an empty mirror: every row was an insert, straight in
                     _store_fingerprint(wh, ctx, src_fp.result())
                 if schema.cursor:
                     result.watermark = _newest(wh, schema.cursor, ctx.raw)
             else:
                 held = None
-                if (src is not None and only_keys is None and schema.cursor and not window.is_full
+                if (snap is not None and only_keys is None and schema.cursor and not window.is_full
                         and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
                         and all(schema.column(c).source_type == raw_types[c]
                                 for c in (*schema.primary_key, schema.cursor))):
-                    held = _window_in_raw(src, wh, ctx, window)
+                    held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
                 if held is not None:
                     result.staged = result.unchanged = held[0]
                     result.path, result.watermark = "window unchanged", held[1]
                 else:
-                    _stage(src, wh, ctx, select, result, opts, same_types, rows)
+                    _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
                     if masked:
                         mask_json_secrets(wh, include_dir, sql.Identifier("_stg"), raw_types, schema.column_names,
                                           opts.json_secret_patterns)
+                    _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
+                    if not schema.key_enforced:
+                        _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
                     _upsert(wh, ctx, result)
                     if schema.cursor:
                         result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
-                if opts.deletions and (src is not None or source_keys is not None):
-                    _mark_deletions(src, wh, ctx, result, source_keys, src_fp)
+                if opts.deletions:
+                    source_keys = reader.keys(schema.name) if snap is None else None
+                    if snap is not None or source_keys is not None:
+                        _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
             if schema.cursor:
+                # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
+                reset = (only_keys is None and opts.data_interval is None
+                         and (opts.full or window.reason.startswith(BEYOND)))
                 advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                  result.watermark, job_id)
-        if src is not None:
-            src.rollback()
+                                  result.watermark, job_id, reset=reset)
+            if snap is None:
+                result.window = {**result.window, **reader.notes(schema.name)}
+        source_read.close()
         if result.inserted + result.updated > 10_000:
             # fresh statistics for the transforms; a small sample keeps it cheap on 180-column mirrors
             wh.autocommit = True

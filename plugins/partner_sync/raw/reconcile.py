@@ -3,6 +3,7 @@
 Odoo bumps write_date on no-op writes and raw-SQL writes in custom modules skip it, so a cursor
 alone drifts. This compares an md5 of every row (source columns cast to the raw types, same session
 settings on both sides) in key ranges, then reloads just the differing keys through the normal loader.
+The source side (row hashes, reloads) is the reader's snapshot: only a reader with SQL access can do this.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ import psycopg
 from psycopg import sql
 
 from partner_sync.config import Settings
+from partner_sync.contracts import SESSION_SETTINGS, SourceReader, TableSchema, TableSnapshot
 from partner_sync.database import Database, connect
 from partner_sync.logs import kv
 from partner_sync.ops import Journal
 from partner_sync.raw import schema as raw_schema
-from partner_sync.raw.discovery import TableSchema
-from partner_sync.raw.loader import SESSION_SETTINGS, LoadOptions, load_table
-from partner_sync.raw.sync import discover_source
-from partner_sync.source_defs import SourceDef, load_source
+from partner_sync.raw.loader import LoadOptions, load_table
+from partner_sync.source_defs import SourceDef
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -45,25 +45,20 @@ class ReconcileReport:
     tables: list[TableReconcile] = field(default_factory=list)
 
 
-def _differing_keys(src: psycopg.Connection, wh: psycopg.Connection, source: SourceDef, schema: TableSchema,
+def _differing_keys(snap: TableSnapshot, wh: psycopg.Connection, source: SourceDef, schema: TableSchema,
                     raw_types: dict[str, str], range_size: int, result: TableReconcile, include_dir) -> list[tuple]:
     """Keys whose raw row is missing or differs, compared range by range (keyset pagination on the key)."""
     pk = list(schema.primary_key)
     cols = [c for c in schema.column_names if c in raw_types]
     pk_ids = sql.SQL(", ").join(map(sql.Identifier, pk))
-    cast_cols = sql.SQL(", ").join(sql.SQL("{}::{}").format(sql.Identifier(c), sql.SQL(raw_types[c])) for c in cols)
     r_cols = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in cols)
     hashes, diff = sql.Identifier("_rec_hashes"), sql.Identifier("_rec_diff")
     key_types = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(k), sql.SQL(raw_types[k])) for k in pk)
     wh.execute(sql.SQL("CREATE TEMP TABLE {} ({}, _hash text)").format(hashes, key_types))
     wh.execute(sql.SQL("CREATE TEMP TABLE {} ({})").format(diff, key_types))
-    src_table = sql.Identifier(source.source_schema, schema.name)
     last: tuple | None = None
     while True:
-        after = (sql.SQL("WHERE ({}) > ({})").format(pk_ids, sql.SQL(", ").join(map(sql.Literal, last)))
-                 if last else sql.SQL(""))
-        rows = src.execute(sql.SQL("SELECT {pk}, md5(ROW({cols})::text) FROM {t} {after} ORDER BY {pk} LIMIT {n}")
-                           .format(pk=pk_ids, cols=cast_cols, t=src_table, after=after, n=sql.Literal(range_size)))
+        rows = snap.row_hashes(raw_types, last, range_size)
         with wh.cursor().copy(sql.SQL("COPY {} ({}, _hash) FROM STDIN").format(hashes, pk_ids)) as cp:
             n = 0
             for row in rows:
@@ -85,11 +80,11 @@ def _differing_keys(src: psycopg.Connection, wh: psycopg.Connection, source: Sou
     return keys
 
 
-def reconcile_source(settings: Settings, source_name: str | SourceDef, *, tables: list[str] | None = None,
-                     range_size: int = 50_000, reload_chunk: int = 5_000) -> ReconcileReport:
+def reconcile_source(settings: Settings, source: SourceDef, reader: SourceReader, *,
+                     tables: list[str] | None = None, range_size: int = 50_000,
+                     reload_chunk: int = 5_000) -> ReconcileReport:
     """Compare every table with the source by row hash and reload what differs; journaled as one job."""
-    source = source_name if isinstance(source_name, SourceDef) else load_source(settings.include_dir, source_name)
-    schemas = discover_source(settings, source, tables)
+    schemas = reader.discover(tables)
     with Database.from_settings(settings) as warehouse:
         journal = Journal(warehouse, settings.include_dir)
         job_id = journal.open_job(source.name, "reconcile", {"tables": list(schemas), "stages": {}})
@@ -99,24 +94,27 @@ def reconcile_source(settings: Settings, source_name: str | SourceDef, *, tables
             result = TableReconcile(name)
             started = time.monotonic()
             try:
-                with connect(settings.conn(source.connection_id)) as src, connect(settings.conn("warehouse_db")) as wh:
-                    src.execute(SESSION_SETTINGS)
+                with connect(settings.conn("warehouse_db")) as wh:
                     wh.execute(SESSION_SETTINGS)
                     raw_types = raw_schema.existing_columns(wh, source.raw_table(name))
                     if raw_types is None:
                         raise LookupError(f"raw.{source.raw_table(name)} does not exist yet: run a sync first")
-                    keys = _differing_keys(src, wh, source, schema, raw_types, range_size, result,
-                                           settings.include_dir)
+                    with reader.snapshot(schema) as snap:
+                        if snap is None:
+                            raise LookupError(f"source {source.name}: mode {reader.mode} has no SQL access to "
+                                              "compare rows by hash; reconcile needs the database mode")
+                        keys = _differing_keys(snap, wh, source, schema, raw_types, range_size, result,
+                                               settings.include_dir)
                 result.missed = len(keys)
                 for i in range(0, len(keys), reload_chunk):
                     chunk = keys[i:i + reload_chunk]
-                    load = load_table(settings.conn(source.connection_id), settings.conn("warehouse_db"), source.name,
+                    load = load_table(reader, settings.conn("warehouse_db"), source.name,
                                       schema, raw_table=source.raw_table(name), job_id=job_id,
                                       include_dir=settings.include_dir,
                                       options=LoadOptions(full=True, deletions=False,
                                                           lock_wait_seconds=settings.lock_wait_seconds,
                                                           json_secret_patterns=source.json_mask_patterns),
-                                      source_schema=source.source_schema, only_keys=chunk)
+                                      only_keys=chunk)
                     result.reloaded += load.inserted + load.updated
             except Exception as exc:  # noqa: BLE001 - report per table, go on with the others
                 failures[name] = str(exc).strip()

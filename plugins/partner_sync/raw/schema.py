@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from partner_sync.raw.discovery import Column, TableSchema
+from partner_sync.contracts import Column, TableSchema
 
 RAW_SCHEMA = "raw"
 META_COLUMNS = ("_raw_id", "_ingested_at", "_source_system", "_sync_batch_id", "_deleted_at")

@@ -9,54 +9,15 @@ transaction as the rows it describes.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import psycopg
 from psycopg import sql
 
+from partner_sync.contracts import TIME_TYPES, Window, to_cursor_type
 from partner_sync.sql_files import load_sql
 
-_TIME_TYPES = ("timestamp without time zone", "timestamp with time zone", "date")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Bounds on the cursor column; both None means the whole table."""
-
-    lower: object | None = None       # inclusive when from a data interval, exclusive from a watermark
-    upper: object | None = None       # exclusive
-    lower_inclusive: bool = False
-    reason: str = "full"
-
-    @property
-    def is_full(self) -> bool:
-        return self.lower is None and self.upper is None
-
-    def where(self, cursor: str) -> sql.Composable:
-        """The cursor condition with the bounds as literals (COPY statements cannot take parameters)."""
-        parts = []
-        if self.lower is not None:
-            op = sql.SQL(">=" if self.lower_inclusive else ">")
-            parts.append(sql.SQL("{} {} {}").format(sql.Identifier(cursor), op, sql.Literal(self.lower)))
-        if self.upper is not None:
-            parts.append(sql.SQL("{} < {}").format(sql.Identifier(cursor), sql.Literal(self.upper)))
-        return sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
-
-    def as_dict(self) -> dict:
-        return {"lower": str(self.lower) if self.lower is not None else None,
-                "upper": str(self.upper) if self.upper is not None else None, "reason": self.reason}
-
-
-def to_cursor_type(value: datetime, cursor_type: str) -> object:
-    """Airflow intervals are aware UTC datetimes; Odoo's write_date is naive UTC."""
-    if cursor_type == "timestamp without time zone" and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    if cursor_type == "timestamp with time zone" and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    if cursor_type == "date":
-        return value.date()
-    return value
+__all__ = ["BEYOND", "Window", "advance_watermark", "beyond_tolerance", "compute_window", "read_watermark", "to_cursor_type"]
 
 
 def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: str) -> str | None:
@@ -65,9 +26,19 @@ def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: st
     return row[0] if row else None
 
 
+BEYOND = "stored watermark beyond now + tolerance"
+
+
+def beyond_tolerance(conn: psycopg.Connection, value: str, cursor_type: str, tolerance: timedelta) -> bool:
+    """Whether a cursor value (text in its own type) lies beyond now + ``tolerance`` ('infinity', 9999-12-31)."""
+    return conn.execute(sql.SQL("SELECT %s::{}::timestamptz > now() + %s::interval").format(sql.SQL(cursor_type)),
+                        (value, tolerance)).fetchone()[0]
+
+
 def compute_window(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str | None,
                    cursor_type: str | None, *, full: bool, overlap: timedelta,
-                   data_interval: tuple[datetime, datetime] | None, upper_bound: datetime | None = None) -> Window:
+                   data_interval: tuple[datetime, datetime] | None, upper_bound: datetime | None = None,
+                   future_tolerance: timedelta | None = None) -> Window:
     """The cursor window for this table and run.
 
     ``data_interval`` (a backfill) reads exactly ``[start - overlap, end)``; ``upper_bound`` (a scheduled
@@ -75,7 +46,7 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
     """
     if full or cursor is None:
         return Window(reason="full refresh" if full else "no cursor column: full read")
-    is_time = cursor_type in _TIME_TYPES
+    is_time = cursor_type in TIME_TYPES
     if data_interval is not None:
         if not is_time:
             raise ValueError(f"table {table}: a data interval needs a timestamp cursor, {cursor} is {cursor_type}")
@@ -86,6 +57,9 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
     mark = read_watermark(conn, include_dir, source, table)
     if mark is None:
         return Window(None, upper, reason="first load: full read")
+    if is_time and future_tolerance is not None and beyond_tolerance(conn, mark, cursor_type, future_tolerance):
+        # stored before cursor values were capped: reading from it would skip every change (or fail)
+        return Window(None, upper, reason=f"{BEYOND} ({mark}): ignored, full read, watermark reset")
     lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
     if is_time and cursor_type != "date":
         lower = lower - overlap
@@ -93,10 +67,11 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
 
 
 def advance_watermark(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str,
-                      cursor_type: str, staged_max: str | None, job_id: uuid.UUID) -> None:
-    """Move the watermark to ``staged_max`` when that is newer (backfills never move it back)."""
+                      cursor_type: str, staged_max: str | None, job_id: uuid.UUID, *, reset: bool = False) -> None:
+    """Move the watermark to ``staged_max`` when that is newer (backfills never move it back); ``reset``
+    (a full read of the whole table) sets it to ``staged_max`` whatever was stored."""
     if staged_max is None:
         return
     conn.execute(sql.SQL(load_sql(include_dir, "raw/advance_watermark")).format(cursor_type=sql.SQL(cursor_type)),
                  {"source_system": source, "table_name": table, "cursor_column": cursor,
-                  "cursor_type": cursor_type, "watermark": staged_max, "job_id": job_id})
+                  "cursor_type": cursor_type, "watermark": staged_max, "job_id": job_id, "reset": reset})

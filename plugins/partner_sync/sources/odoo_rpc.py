@@ -33,8 +33,8 @@ from typing import Any, Iterator
 
 from partner_sync.logs import kv
 from partner_sync.connection_forms import OdooConnection, parse_odoo_connection
-from partner_sync.raw.discovery import TableSchema, secret_reason
-from partner_sync.raw.watermarks import Window
+from partner_sync.contracts import TableSchema, Window, no_snapshot
+from partner_sync.source_defs import secret_reason
 from partner_sync.sources import odoo_types
 from partner_sync.sources.base import (Backoff, Discovered, SchemaChanged, SourceAccessError, SourceAuthError,
                                        SourceError, api_connection_value, wanted_tables)
@@ -340,8 +340,15 @@ class OdooRpcReader:
             self._discover_table(self.source.tables[table])
         return self._schemas[table]
 
+    def overlap(self, configured: timedelta) -> timedelta:
+        return configured  # write_date is Odoo's server clock: re-read the configured overlap
+
     def window(self, wh: Any, table: str, window: Window) -> Window:
         return window
+
+    def snapshot(self, schema: TableSchema) -> Any:
+        """No SQL access through the External API: the loader reads ``rows`` and ``keys``."""
+        return no_snapshot()
 
     # rows
     def rows(self, table: str, window: Window, schema: TableSchema | None = None) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Callable
 
-from partner_sync.raw.discovery import Column
+from partner_sync.contracts import Column
 
 # fields_get attributes discovery asks for (Odoo returns only these, which keeps the payload small)
 ATTRIBUTES = ["type", "string", "relation", "required", "store", "translate", "size", "digits", "readonly"]

@@ -30,14 +30,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
 from psycopg import sql
 
 from partner_sync.logs import kv
-from partner_sync.raw.discovery import Column, TableSchema
-from partner_sync.raw.watermarks import Window
+from partner_sync.contracts import Column, TableSchema, Window, no_snapshot
 from partner_sync.sources.aws_client import AwsConnection, parse_aws_connection, service_client
 from partner_sync.sources.base import (Backoff, Discovered, SourceAccessError, SourceAuthError, SourceError,
                                        SourceUnavailable, api_connection_value, wanted_tables)
@@ -319,6 +318,13 @@ class PartnerCentralReader:
                     found.skipped[tdef.name] = reason
                 log.warning(kv("discover.skipped", source=self.source.name, table=tdef.name, reason=reason))
         return found
+
+    def overlap(self, configured: timedelta) -> timedelta:
+        return timedelta(0)  # AWS-sent LastModifiedDate values need no overlap
+
+    def snapshot(self, schema: TableSchema) -> Any:
+        """No SQL access to Partner Central: the loader reads ``rows`` (``keys`` is None: no deletes)."""
+        return no_snapshot()
 
     def window(self, wh: Any, table: str, window: Window) -> Window:
         """Resume from the newest LastModifiedDate stored for *this* catalog (the watermark is per table);

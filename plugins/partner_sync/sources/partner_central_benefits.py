@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from psycopg import sql
 
 from partner_sync.logs import kv
-from partner_sync.raw.discovery import Column, TableSchema
-from partner_sync.raw.watermarks import Window
+from partner_sync.contracts import Column, TableSchema, Window
 from partner_sync.sources.aws_client import service_client
 from partner_sync.sources.rate_limit import BudgetExhausted
 

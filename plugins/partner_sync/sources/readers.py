@@ -1,4 +1,4 @@
-"""Which reader reads a source: its (effective) mode picks the API reader.
+"""Which reader reads a source: its (effective) mode picks the reader (database, Odoo RPC, Partner Central).
 
 Apart from ``base`` so that the readers, which build on ``base``, are never imported back by it.
 """
@@ -11,7 +11,14 @@ from partner_sync.sources.base import SourceReader
 
 
 def open_reader(settings: Any, source: Any, **kwargs: Any) -> SourceReader:
-    """The reader for the source's (effective) mode."""
+    """The reader for the source's (effective) mode; the caller closes it."""
+    from partner_sync.source_defs import effective_source
+
+    source = effective_source(settings, source)
+    if source.mode == "database":
+        from partner_sync.sources.postgres import PostgresReader
+
+        return PostgresReader.from_settings(settings, source, **kwargs)
     if source.mode == "odoo_rpc":
         from partner_sync.sources.odoo_rpc import OdooRpcReader
 
@@ -20,4 +27,21 @@ def open_reader(settings: Any, source: Any, **kwargs: Any) -> SourceReader:
         from partner_sync.sources.partner_central import PartnerCentralReader
 
         return PartnerCentralReader.from_settings(settings, source, **kwargs)
-    raise ValueError(f"source {source.name}: mode {source.mode!r} has no API reader")
+    raise ValueError(f"source {source.name}: mode {source.mode!r} has no reader")
+
+
+def has_sql_access(settings: Any, source: Any) -> bool:
+    """Whether the source's reader offers a SQL snapshot (row hashes for reconcile, source-side row counts
+    for checks): the database mode's reader does, the API readers do not."""
+    from partner_sync.source_defs import effective_source
+
+    return effective_source(settings, source).mode == "database"
+
+
+def api_connections(settings: Any, source: Any) -> tuple[str, ...]:
+    """The API connection ids the source's reader reads with (an Airflow task resolves exactly these); none
+    for the database mode, which reads with ``source.connection_id``."""
+    from partner_sync.source_defs import effective_source
+
+    source = effective_source(settings, source)
+    return () if source.mode == "database" else (source.api_connection,)
