@@ -25,6 +25,7 @@ from partner_sync.config import ConnSpec
 from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
+from partner_sync.raw import warehouse_types
 from partner_sync.raw.discovery import TableSchema
 from partner_sync.raw.row_feed import RowFeed
 from partner_sync.raw.watermarks import Window, advance_watermark, compute_window
@@ -388,10 +389,16 @@ def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
     # bound client-side: a server-side parameter makes the server keep a plan-cache copy of this very wide
     # statement, which costs more than the statement itself on a small batch
     ins, upd = psycopg.ClientCursor(wh).execute(ctx.tmpl(
-        "upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols, join=join),
+        "upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols, join=join,
+        **_comparable(wh, ctx)),
         ctx.params()).fetchone()
     result.inserted, result.updated = ins, upd
     result.unchanged = result.staged - ins - upd
+
+
+def _comparable(wh, ctx: _Ctx) -> dict[str, sql.Composable]:
+    types = [ctx.raw_types[c] for c in ctx.schema.column_names]
+    return {f"{a}_cmp": warehouse_types.comparable(wh, a, ctx.quoted, types) for a in ("r", "s")}
 
 
 def _newest(wh: psycopg.Connection, cursor: str, table: sql.Composable) -> str | None:

@@ -1,0 +1,77 @@
+"""What the warehouse stores for a source type, and how raw compares values of types without `=`.
+
+The warehouse does not have the source's own types: enums (and arrays of them) become text (text[]),
+domains resolve to their base type (recursively), and a type of an extension (citext, hstore, ...) is
+kept only when the warehouse has that type too, else stored in its text form. Types such as json or
+the geometric ones have no equality operator, so row comparisons use their canonical text form.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from psycopg import sql
+
+# format_type() spells a few built-in types quoted; they are plain type names all the same
+_QUOTED_BUILTINS = ('"char"',)
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?( with(out)? time zone)?(\[\])*")
+
+
+class UnsupportedType(ValueError):
+    """A source column whose type the raw mirror cannot hold; the message names table and column."""
+
+
+def raw_type(kind: str, resolved: str, is_array: bool) -> str:
+    """The raw column type for one source column, from its catalog facts (``raw/column_types.sql``).
+
+    ``kind`` is the typtype of the column's type after resolving arrays and domains: ``e`` enum, ``c``
+    composite, ``p`` pseudo, anything else a type kept by name (``resolved``, format_type spelling).
+    """
+    base = "text" if kind in ("e", "c", "p") else resolved
+    return f"{base}[]" if is_array and not base.endswith("[]") else base
+
+
+def check_type_name(data_type: str, where: str) -> str:
+    """Types come from the catalog or the YAML; refuse anything that is not a type name, naming ``where``."""
+    bare = data_type
+    while bare.endswith("[]"):
+        bare = bare.removesuffix("[]")
+    if bare in _QUOTED_BUILTINS or _TYPE_NAME.fullmatch(data_type):
+        return data_type
+    raise UnsupportedType(f"{where}: not a type name: {data_type!r}")
+
+
+def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str]) -> dict[str, str]:
+    """Column -> type the warehouse can create: a type it does not know (an extension it lacks) becomes
+    text, or text[] for an array; one catalog round trip."""
+    names = sorted(set(types.values()))
+    missing = {r[0] for r in conn.execute(
+        "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regtype(t) IS NULL", (names,)).fetchall()}
+    return {c: (("text[]" if t.endswith("[]") else "text") if t in missing else t) for c, t in types.items()}
+
+
+_EQUALITY: dict[str, bool] = {}  # type -> has `=` (built-in and extension types do not change under us)
+
+
+def has_equality(conn: psycopg.Connection, data_type: str) -> bool:
+    """Whether PostgreSQL can compare two values of ``data_type`` with ``=`` (an array: its element type);
+    asked once per type and process, in a savepoint of the caller's transaction."""
+    probe = data_type
+    while probe.endswith("[]"):
+        probe = probe.removesuffix("[]")
+    if probe not in _EQUALITY:
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("SELECT NULL::{0} IS DISTINCT FROM NULL::{0}").format(sql.SQL(probe)))
+            _EQUALITY[probe] = True
+        except psycopg.errors.UndefinedFunction:
+            _EQUALITY[probe] = False
+    return _EQUALITY[probe]
+
+
+def comparable(conn: psycopg.Connection, alias: str, quoted: list[str], types: list[str]) -> sql.Composable:
+    """``alias.col`` for each column, as its canonical text form where its type has no equality operator:
+    the list a row comparison (IS DISTINCT FROM) can use."""
+    parts = [f"{alias}.{q}" if has_equality(conn, t) else f"{alias}.{q}::text" for q, t in zip(quoted, types)]
+    return sql.SQL(", ".join(parts))
