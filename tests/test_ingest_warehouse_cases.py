@@ -95,3 +95,67 @@ def test_types_without_equality_operator_load_again_and_again(env):
     for full in (True, False):  # reruns change nothing, byte for byte
         sync(settings, src_def, full_refresh=full)
         assert raw_image(wh, "odoo_shapes") == image
+
+
+# -- 2. types the warehouse lacks ------------------------------------------------------------------
+def _odd_types_source(src: str) -> None:
+    sql_exec(src, "CREATE EXTENSION citext", "CREATE EXTENSION hstore",
+             "CREATE TYPE mood AS ENUM ('ok', 'meh')", "CREATE DOMAIN mood_d AS mood",
+             "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)", "CREATE DOMAIN posint2 AS posint",
+             "CREATE DOMAIN short_txt AS varchar(8)",
+             "CREATE TABLE odd (id int PRIMARY KEY, c_moods mood[], c_mood_d mood_d, c_pos2 posint2, "
+             "c_posarr posint[], c_short short_txt, c_citext citext, c_citext_arr citext[], c_hstore hstore, "
+             "c_char \"char\", write_date timestamp)",
+             "INSERT INTO odd SELECT g, ARRAY['ok', 'meh']::mood[], 'meh', g, ARRAY[g, g + 1], 'abc', 'MiXed', "
+             "ARRAY['A', 'b']::citext[], 'k=>v, n=>NULL', 'x', TIMESTAMP '2026-03-01' + g * interval '1 minute' "
+             "FROM generate_series(1, 20) g")
+
+
+EXPECTED_RAW = {"c_moods": "text[]", "c_mood_d": "text", "c_pos2": "integer", "c_posarr": "integer[]",
+                "c_short": "character varying(8)", "c_citext": "text", "c_citext_arr": "text[]",
+                "c_hstore": "text", "c_char": '"char"'}
+
+
+def test_types_the_warehouse_lacks_are_mapped(env):
+    settings, src, wh = env
+    _odd_types_source(src)
+    src_def = source({"odd": {"primary_key": ["id"], "cursor": "write_date"}})
+    # before: type "mood[]" does not exist / not a type name: '"char"' / type "citext" does not exist
+    assert sync(settings, src_def)["odd"].inserted == 20
+    types = raw_types(wh, "odoo_odd")
+    assert {c: types[c] for c in EXPECTED_RAW} == EXPECTED_RAW
+    assert rows(wh, "SELECT c_moods, c_mood_d, c_pos2, c_posarr, c_short, c_citext, c_citext_arr, c_hstore, "
+                    "c_char FROM raw.odoo_odd WHERE id = 2") == [
+        (["ok", "meh"], "meh", 2, [2, 3], "abc", "MiXed", ["A", "b"], '"k"=>"v", "n"=>NULL', "x")]
+    image = raw_image(wh, "odoo_odd")
+    for full in (True, False):
+        again = sync(settings, src_def, full_refresh=full)["odd"]
+        assert again.inserted == again.updated == again.quarantined == 0
+        assert raw_image(wh, "odoo_odd") == image
+    sql_exec(src, "UPDATE odd SET c_moods = '{meh}', c_hstore = 'k=>w', write_date = write_date + interval '1 day' "
+                  "WHERE id = 7")
+    assert sync(settings, src_def)["odd"].updated == 1
+    assert rows(wh, "SELECT c_moods, c_hstore FROM raw.odoo_odd WHERE id = 7") == [(["meh"], '"k"=>"w"')]
+
+
+def test_extension_types_kept_when_the_warehouse_has_the_extension(env):
+    settings, src, wh = env
+    _odd_types_source(src)
+    sql_exec(wh, "CREATE EXTENSION hstore")
+    src_def = source({"odd": {"primary_key": ["id"], "cursor": "write_date"}})
+    assert sync(settings, src_def)["odd"].inserted == 20
+    types = raw_types(wh, "odoo_odd")
+    assert (types["c_hstore"], types["c_citext"]) == ("hstore", "text")
+    image = raw_image(wh, "odoo_odd")
+    sync(settings, src_def, full_refresh=True)
+    assert raw_image(wh, "odoo_odd") == image
+
+
+def test_type_errors_name_table_and_column(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE t1 (id int PRIMARY KEY, amount numeric, write_date timestamp)",
+             "INSERT INTO t1 VALUES (1, 1.5, '2026-03-01')")
+    src_def = source({"t1": {"primary_key": ["id"], "cursor": "write_date",
+                             "column_types": {"amount": "numeric; DROP TABLE x"}}})
+    with pytest.raises(TablesFailed, match=r"table raw\.odoo_t1: column amount: not a type name"):
+        sync(settings, src_def)

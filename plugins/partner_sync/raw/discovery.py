@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from partner_sync.raw import warehouse_types
 from partner_sync.source_defs import SourceDef, TableDef, secret_pattern_in
 from partner_sync.sql_files import load_sql
 
@@ -67,7 +68,9 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables
     with conn.pipeline():  # both catalog reads in one round trip
         columns_cur = conn.execute(load_sql(include_dir, "raw/discover_columns"), params)
         index_cur = conn.execute(load_sql(include_dir, "raw/source_indexes"), params)
+        types_cur = conn.execute(load_sql(include_dir, "raw/column_types"), params)
     rows = columns_cur.fetchall()
+    raw_types = warehouse_types.source_raw_types(types_cur.fetchall())
     by_table: dict[str, list[tuple]] = {}
     for row in rows:
         by_table.setdefault(row[0], []).append(row)
@@ -89,7 +92,8 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables
                 excluded[name] = reason
                 continue
             override = tdef.column_types.get(name)
-            columns.append(Column(name, override or data_type, nullable, source_type))
+            columns.append(Column(name, override or raw_types.get((tdef.name, name), data_type), nullable,
+                                  source_type))
         names = {c.name for c in columns}
         bad_keys = [k for k in (*tdef.primary_key, *([tdef.cursor] if tdef.cursor else [])) if k not in names]
         if bad_keys:

@@ -443,6 +443,7 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
         with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
             src_fp = bg.submit(_source_fingerprint, src, ctx) if opts.deletions and src is not None else None
             _begin_locked(wh, raw_table, opts.lock_wait_seconds)
+            ctx.schema = schema = warehouse_types.fit_schema(wh, schema, raw_table)  # extension types the warehouse lacks
             raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
             ctx.quote(wh)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None

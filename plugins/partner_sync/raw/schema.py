@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from partner_sync.raw import warehouse_types
 from partner_sync.raw.discovery import Column, TableSchema
 
 RAW_SCHEMA = "raw"
@@ -119,7 +120,8 @@ def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Co
     if clash:
         raise DriftRefused(f"source {source}: table {schema.name}: column(s) {', '.join(clash)} clash with "
                            "raw metadata columns")
-    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(_check_type(c.data_type))) for c in schema.columns]
+    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(
+        _check_type(c.data_type, f"source {source}: table raw.{raw_table}: column {c.name}"))) for c in schema.columns]
     return sql.SQL(
         "CREATE TABLE IF NOT EXISTS {table} ("
         "_raw_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
@@ -132,27 +134,27 @@ def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Co
         cols=sql.SQL(", ").join(cols), pk=sql.SQL(", ").join(map(sql.Identifier, schema.primary_key)))
 
 
-def _check_type(data_type: str) -> str:
+def _check_type(data_type: str, where: str) -> str:
     """Types come from the catalog (format_type) or the YAML; refuse anything that is not a type name."""
-    if not re.fullmatch(r"[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?( with(out)? time zone)?(\[\])*", data_type):
-        raise DriftRefused(f"not a type name: {data_type!r}")
-    return data_type
+    try:
+        return warehouse_types.check_type_name(data_type, where)
+    except warehouse_types.UnsupportedType as exc:
+        raise DriftRefused(str(exc)) from None
 
 
 def alter_sql(raw_table: str, plan: DriftPlan) -> list[sql.Composed]:
     table = sql.Identifier(RAW_SCHEMA, raw_table)
     stmts = [sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
-        table, sql.Identifier(c.name), sql.SQL(_check_type(c.data_type))) for c in plan.add]
+        table, sql.Identifier(c.name), sql.SQL(_check_type(c.data_type, f"table raw.{raw_table}: column {c.name}")))
+        for c in plan.add]
     for col, old, new in plan.widen:
         using = (sql.SQL(" USING {} AT TIME ZONE 'UTC'").format(sql.Identifier(col))
                  if new == "timestamp with time zone" else sql.SQL(""))
         stmts.append(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}{}").format(
-            table, sql.Identifier(col), sql.SQL(_check_type(new)), using))
+            table, sql.Identifier(col), sql.SQL(_check_type(new, f"table raw.{raw_table}: column {col}")), using))
     return stmts
 
 
 def raw_ddl(source: str, raw_table: str, schema: TableSchema) -> str:
     """Plain-text CREATE TABLE for the generated artifact (same statement the loader runs)."""
-    for c in schema.columns:
-        _check_type(c.data_type)
     return create_table_sql(source, raw_table, schema).as_string(None)

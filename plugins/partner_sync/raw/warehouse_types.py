@@ -8,6 +8,7 @@ the geometric ones have no equality operator, so row comparisons use their canon
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import psycopg
@@ -32,6 +33,12 @@ def raw_type(kind: str, resolved: str, is_array: bool) -> str:
     return f"{base}[]" if is_array and not base.endswith("[]") else base
 
 
+def source_raw_types(catalog_rows) -> dict[tuple[str, str], str]:
+    """(table, column) -> raw type, from the rows of ``raw/column_types.sql``."""
+    return {(table, column): raw_type(kind, resolved, is_array)
+            for table, column, kind, resolved, is_array in catalog_rows}
+
+
 def check_type_name(data_type: str, where: str) -> str:
     """Types come from the catalog or the YAML; refuse anything that is not a type name, naming ``where``."""
     bare = data_type
@@ -42,13 +49,24 @@ def check_type_name(data_type: str, where: str) -> str:
     raise UnsupportedType(f"{where}: not a type name: {data_type!r}")
 
 
-def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str]) -> dict[str, str]:
+def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str) -> dict[str, str]:
     """Column -> type the warehouse can create: a type it does not know (an extension it lacks) becomes
-    text, or text[] for an array; one catalog round trip."""
+    text, or text[] for an array; one catalog round trip. A malformed name is refused naming the column."""
+    for column, data_type in types.items():
+        check_type_name(data_type, f"{where}: column {column}")
     names = sorted(set(types.values()))
     missing = {r[0] for r in conn.execute(
         "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regtype(t) IS NULL", (names,)).fetchall()}
     return {c: (("text[]" if t.endswith("[]") else "text") if t in missing else t) for c, t in types.items()}
+
+
+def fit_schema(conn: psycopg.Connection, schema, raw_table: str):
+    """``schema`` (a discovered TableSchema) with every column type the warehouse can create."""
+    fitted = fit_to_warehouse(conn, {c.name: c.data_type for c in schema.columns}, f"table raw.{raw_table}")
+    if all(fitted[c.name] == c.data_type for c in schema.columns):
+        return schema
+    return dataclasses.replace(schema, columns=[dataclasses.replace(c, data_type=fitted[c.name])
+                                                for c in schema.columns])
 
 
 _EQUALITY: dict[str, bool] = {}  # type -> has `=` (built-in and extension types do not change under us)
