@@ -159,3 +159,51 @@ def test_type_errors_name_table_and_column(env):
                              "column_types": {"amount": "numeric; DROP TABLE x"}}})
     with pytest.raises(TablesFailed, match=r"table raw\.odoo_t1: column amount: not a type name"):
         sync(settings, src_def)
+
+
+# -- 3. column names of the loader's own -----------------------------------------------------------
+def test_row_no_column_loads_on_the_validated_path(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TYPE mood AS ENUM ('ok', 'meh')",  # an enum forces the validated (text) path
+             "CREATE TABLE seq (id int PRIMARY KEY, _row_no int, feeling mood, write_date timestamp)",
+             "INSERT INTO seq SELECT g, 100 - g, 'ok', TIMESTAMP '2026-03-01' + g * interval '1 minute' "
+             "FROM generate_series(1, 30) g",
+             "UPDATE seq SET feeling = NULL, _row_no = NULL WHERE id = 30")
+    src_def = source({"seq": {"primary_key": ["id"], "cursor": "write_date"}})
+    load = sync(settings, src_def)["seq"]  # before: column "_row_no" of relation "_stg_text" already exists
+    assert (load.path, load.inserted) == ("validated", 30)
+    assert rows(wh, "SELECT _row_no FROM raw.odoo_seq WHERE id IN (1, 30) ORDER BY id") == [(99,), (None,)]
+    image = raw_image(wh, "odoo_seq")
+    assert sync(settings, src_def, full_refresh=True)["seq"].unchanged == 30
+    assert raw_image(wh, "odoo_seq") == image
+
+
+def test_metadata_names_refused_at_creation_and_on_drift(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TABLE acct (id int PRIMARY KEY, name text, write_date timestamp)",
+             "INSERT INTO acct SELECT g, 'a' || g, TIMESTAMP '2026-03-01' + g * interval '1 minute' "
+             "FROM generate_series(1, 40) g",
+             "CREATE TABLE del (id int PRIMARY KEY, _deleted_at timestamp, write_date timestamp)",
+             "INSERT INTO del VALUES (1, '2026-01-01', '2026-03-01')")
+    src_def = source({"acct": {"primary_key": ["id"], "cursor": "write_date"},
+                      "del": {"primary_key": ["id"], "cursor": "write_date"}})
+    # at creation: before, `_deleted_at` failed with "multiple assignments to same column"
+    with pytest.raises(TablesFailed) as err:
+        sync(settings, src_def)
+    assert set(err.value.failures) == {"del"}
+    assert "table del: column(s) _deleted_at have the name of a metadata column of raw.odoo_del" in str(err.value)
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_acct") == [(40,)]  # the other table loaded
+    image = raw_image(wh, "odoo_acct")
+    # added later: before, the source's `_source_system` overwrote raw's metadata on every row it touched
+    sql_exec(src, "ALTER TABLE acct ADD COLUMN _source_system varchar(50) DEFAULT 'legacy-crm'",
+             "UPDATE acct SET write_date = write_date + interval '1 day'")
+    for full in (False, True):
+        with pytest.raises(TablesFailed, match=r"table acct: column\(s\) _source_system have the name of a "
+                                               r"metadata column of raw\.odoo_acct"):
+            sync(settings, source({"acct": {"primary_key": ["id"], "cursor": "write_date"}}), full_refresh=full)
+        assert raw_image(wh, "odoo_acct") == image
+    assert rows(wh, "SELECT DISTINCT _source_system FROM raw.odoo_acct") == [("odoo",)]
+    # the remedy the message names: exclude the column; the table loads again
+    fixed = source({"acct": {"primary_key": ["id"], "cursor": "write_date", "exclude_columns": ["_source_system"]}})
+    assert sync(settings, fixed)["acct"].updated == 40
+    assert rows(wh, "SELECT DISTINCT _source_system FROM raw.odoo_acct") == [("odoo",)]

@@ -174,6 +174,7 @@ def _begin_locked(wh: psycopg.Connection, raw_table: str, wait: float) -> None:
 def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: TableSchema, result: TableLoad
                    ) -> dict[str, str]:
     """Create or evolve raw.<table>; returns the raw type of every mirrored column."""
+    raw_schema.check_reserved(source, raw_table, schema)  # on every load: a column may be added later
     existing = raw_schema.existing_columns(wh, raw_table)
     if existing is None:
         wh.execute(raw_schema.create_table_sql(source, raw_table, schema))
@@ -220,7 +221,7 @@ def _stage_text(src, wh, ctx: _Ctx, select: sql.Composable, result: TableLoad, o
     else:
         _, result.bytes = feed.copy_into(wh, tstage, ctx.schema.column_names)
         if feed.bad:
-            with wh.cursor().copy(sql.SQL("COPY {} (_row_no, column_name, message) FROM STDIN").format(bad)) as cp:
+            with wh.cursor().copy(sql.SQL("COPY {} (_raw_id, column_name, message) FROM STDIN").format(bad)) as cp:
                 for entry in feed.bad:
                     cp.write_row(entry)
     for col in ctx.schema.column_names:

@@ -115,11 +115,20 @@ def refuse_message(source: str, raw_table: str, plan: DriftPlan) -> str:
             "Widen the raw column by hand if the values allow it, or set column_types in the source YAML.")
 
 
-def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Composed:
+def check_reserved(source: str, raw_table: str, schema: TableSchema) -> None:
+    """Raw's metadata names belong to the loader: a source column with one of them (at creation or added
+    later) is refused, naming table and column, before anything is written."""
     clash = [c for c in schema.column_names if c in META_COLUMNS]
     if clash:
-        raise DriftRefused(f"source {source}: table {schema.name}: column(s) {', '.join(clash)} clash with "
-                           "raw metadata columns")
+        raise DriftRefused(
+            f"source {source}: table {schema.name}: column(s) {', '.join(clash)} have the name of a metadata "
+            f"column of raw.{raw_table} ({', '.join(META_COLUMNS)}); raw left as it was. Exclude the column in "
+            f"include/sources/{source}.yml (exclude_columns), or mirror it under another name through a view at "
+            "the source")
+
+
+def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Composed:
+    check_reserved(source, raw_table, schema)
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(
         _check_type(c.data_type, f"source {source}: table raw.{raw_table}: column {c.name}"))) for c in schema.columns]
     return sql.SQL(
