@@ -207,3 +207,52 @@ def test_metadata_names_refused_at_creation_and_on_drift(env):
     fixed = source({"acct": {"primary_key": ["id"], "cursor": "write_date", "exclude_columns": ["_source_system"]}})
     assert sync(settings, fixed)["acct"].updated == 40
     assert rows(wh, "SELECT DISTINCT _source_system FROM raw.odoo_acct") == [("odoo",)]
+
+
+# -- 6. two embed runs at once ----------------------------------------------------------------------
+def test_concurrent_embed_runs_embed_each_text_once(db_url):
+    from test_embed import Counting, insert, odoo_row, warehouse_settings
+
+    from partner_sync.database import Database
+    from partner_sync.embed.factory import get_embedder
+    from partner_sync.embed.stage import embed_table
+    from partner_sync.embed.texts import ENTITIES
+
+    settings = warehouse_settings(db_url)
+    insert(db_url, "odoo_opportunities", [odoo_row(i, f"Migration wave {i}", f"Company {i}", domain=f"c{i}.com",
+                                                   description=f"Move workload {i} to AWS") for i in range(1, 13)])
+    model = get_embedder(settings)
+    both_in = threading.Barrier(2)
+
+    class MeetThenEmbed(Counting):
+        """The real model; the first batch of each run waits (up to 3 s) for the other run to get there too,
+        which is how two unsynchronised runs interleave: both read the same pending texts."""
+
+        def embed(self, texts):
+            if not self.texts:
+                try:
+                    both_in.wait(timeout=3)
+                except threading.BrokenBarrierError:
+                    pass
+            return super().embed(texts)
+
+    runs, reports, errors = [MeetThenEmbed(model), MeetThenEmbed(model)], [], []
+
+    def one_run(counting):
+        try:
+            with Database.from_settings(settings) as db:
+                reports.append(embed_table(settings, db, ENTITIES["odoo_opportunities"], lambda s: counting))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_run, args=(c,)) for c in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    # 12 opportunities x 2 texts (identity, context); before: both runs embedded all 24
+    assert sorted(len(c.texts) for c in runs) == [0, 24]
+    assert sorted(r.embedded for r in reports) == [0, 24]
+    assert rows(db_url, "SELECT count(*), count(DISTINCT (source_id, embedding_type)) FROM search.embeddings") \
+        == [(24, 24)]
