@@ -256,3 +256,70 @@ def test_concurrent_embed_runs_embed_each_text_once(db_url):
     assert sorted(r.embedded for r in reports) == [0, 24]
     assert rows(db_url, "SELECT count(*), count(DISTINCT (source_id, embedding_type)) FROM search.embeddings") \
         == [(24, 24)]
+
+
+# -- 5. commit order, not clocks, for the incremental transforms -----------------------------------
+def _blocked_on(url: str, key: int) -> bool:
+    return rows(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+                (key,))[0][0] > 0
+
+
+def test_a_raw_write_committing_after_a_transform_read_is_transformed_next_time(demo_env):
+    from partner_sync.source_defs import TransformDef
+    from partner_sync.transform import transform_target
+
+    env = demo_env
+    env.run("odoo")
+    lead = env.query("SELECT min(id) FROM crm_lead", url=env.odoo)[0][0]
+    env.execute(env.odoo, f"UPDATE crm_lead SET name = 'Renamed while a transform ran', "
+                          f"write_date = (now() AT TIME ZONE 'UTC') WHERE id = {lead}")
+    # the load's upsert waits (inside its transaction, after its now()) until this test lets it go on
+    env.execute(env.wh, "CREATE FUNCTION test_pause() RETURNS trigger LANGUAGE plpgsql AS "
+                        "$$BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END$$",
+                "CREATE TRIGGER pause BEFORE UPDATE ON raw.odoo_crm_lead FOR EACH ROW EXECUTE FUNCTION test_pause()")
+    tdef = TransformDef("core.odoo_opportunities", "odoo_opportunities", "raw.odoo_crm_lead")
+    gate = psycopg.connect(env.wh, autocommit=True)
+    gate.execute("SELECT pg_advisory_lock(4242)")
+    errors: list[BaseException] = []
+
+    def load():
+        try:
+            env.run("odoo", stages=("extract", "raw_load"), tables=["crm_lead"])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    loader = threading.Thread(target=load)
+    try:
+        loader.start()
+        deadline = time.monotonic() + 30
+        while not _blocked_on(env.wh, 4242):
+            assert time.monotonic() < deadline and loader.is_alive(), "the load never reached its upsert"
+            time.sleep(0.05)
+        # a transform reads while the load is open (no overlap: the load may have started any time before)
+        transform_target(env.wh, env.settings.include_dir, tdef, job_id=_job(env), overlap=timedelta(0))
+        assert env.query("SELECT name FROM core.odoo_opportunities WHERE source_id = %s", (lead,))[0][0] \
+            != "Renamed while a transform ran"
+    finally:
+        gate.execute("SELECT pg_advisory_unlock(4242)")
+        gate.close()
+        loader.join(60)
+        env.execute(env.wh, "DROP TRIGGER pause ON raw.odoo_crm_lead", "DROP FUNCTION test_pause()")
+    assert not errors
+    assert env.query("SELECT name FROM raw.odoo_crm_lead WHERE id = %s", (lead,)) == [
+        ("Renamed while a transform ran",)]
+    # the load committed after that transform read: the next transform must pick it up (before: core kept the
+    # old name for good, every check passed)
+    result = transform_target(env.wh, env.settings.include_dir, tdef, job_id=_job(env), overlap=timedelta(0))
+    assert result.mode == "incremental" and result.updated >= 1
+    assert env.query("SELECT name FROM core.odoo_opportunities WHERE source_id = %s", (lead,)) == [
+        ("Renamed while a transform ran",)]
+    # and then nothing is left to do; a rerun of the load leaves raw byte-identical
+    again = transform_target(env.wh, env.settings.include_dir, tdef, job_id=_job(env), overlap=timedelta(0))
+    assert (again.inserted, again.updated) == (0, 0)
+    image = raw_image(env.wh, "odoo_crm_lead")
+    env.run("odoo", stages=("extract", "raw_load"), tables=["crm_lead"])
+    assert raw_image(env.wh, "odoo_crm_lead") == image
+
+
+def _job(env):
+    return env.run("odoo", stages=())[0]

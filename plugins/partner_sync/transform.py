@@ -1,8 +1,9 @@
 """The transform stage: render include/sql/transform templates into core, one transaction per target.
 
 Set-based SQL does the work (upsert on the source id, ``updated_at`` only when content changed, lineage
-rows written by the same statement). Incremental by default: only raw rows ingested since the last run,
-plus rows whose referenced partner/stage/account changed, are re-derived; a changed template rebuilds
+rows written by the same statement). Incremental by default: only raw rows of the batches committed since
+the last run (in commit order: ops.raw_batches transaction ids, sql/013), plus rows whose referenced
+partner/stage/account changed, are re-derived; a changed template rebuilds
 its target. A failing template rolls its target back and is traced to the offending source ids.
 """
 
@@ -73,7 +74,7 @@ def _offending_ids(conn: psycopg.Connection, tdef: TransformDef, text: str, para
     def fails(subset: list[str]) -> bool:
         try:
             with conn.transaction(force_rollback=True):
-                conn.execute(text, {**params, "since": EPOCH, "only_ids": subset})
+                conn.execute(text, {**params, "since": EPOCH, "changed": None, "only_ids": subset})
             return False
         except psycopg.Error:
             return True
@@ -123,12 +124,13 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
     started = time.monotonic()
     with connect(conn_spec) as conn:
         state = conn.execute(load_sql(include_dir, "transform/state_read"), {"target": tdef.target}).fetchone()
-        if full or state is None or state[0] != rules["sha256"] or state[1] is None:
+        since_xact = None  # None: every raw row (first run, full, changed template)
+        if full or state is None or state[0] != rules["sha256"] or state[1] is None or state[2] is None:
             since, result.mode = EPOCH, ("full" if full else "rebuild" if state else "first")
         else:
-            since = state[1] - overlap
-        params = {"since": since, "lang": lang, "only_ids": None, "rules": json.dumps(rules), "ace_id_field": None,
-                  **(extra_params or {})}
+            since, since_xact = state[1] - overlap, state[2]
+        params = {"since": since, "changed": None, "lang": lang, "only_ids": None, "rules": json.dumps(rules),
+                  "ace_id_field": None, **(extra_params or {})}
         missing = _missing_raw_tables(conn, main)
         if missing:
             # a first sync limited to some tables: this target waits until its inputs have been loaded
@@ -138,13 +140,19 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
         try:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (tdef.target,))
-                mark = conn.execute("SELECT now()").fetchone()[0]
+                # commit order, not clocks: every raw batch of a transaction older than xact_mark is visible from
+                # here on; the batches listed next are those the last run could not see (committed since)
+                mark, xact_mark = conn.execute("SELECT now(), pg_snapshot_xmin(pg_current_snapshot())").fetchone()
+                if since_xact is not None:
+                    params["changed"] = conn.execute(load_sql(include_dir, "transform/changed_batches"),
+                                                     {"since_xact": since_xact}).fetchone()[0]
                 result.inserted, result.updated, result.lineage_rows = conn.execute(main, params).fetchone()
                 if delete:
                     result.deleted = conn.execute(delete, params).fetchone()[0]
                     result.lineage_rows += result.deleted
                 conn.execute(load_sql(include_dir, "transform/state_write"),
-                             {"target": tdef.target, "rules_hash": rules["sha256"], "mark": mark, "job_id": job_id})
+                             {"target": tdef.target, "rules_hash": rules["sha256"], "mark": mark,
+                              "xact_mark": xact_mark, "job_id": job_id})
         except psycopg.Error as exc:
             error = str(exc).strip().splitlines()[0]
             conn.rollback()

@@ -457,6 +457,7 @@ def load_table(source_conn: ConnSpec | psycopg.Connection | None,
             empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
                                        "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                               ctx.raw)).fetchone()[1]
+            wh.execute(load_sql(include_dir, "raw/record_batch"), ctx.params())  # commit order for the transforms
             if (empty and same_types and rows is None and only_keys is None
                     and _copy_direct(src, wh, ctx, window, result, opts)):
                 if src_fp is not None:  # an empty mirror: every row was an insert, straight in
