@@ -3,6 +3,9 @@
 -- team and stage (JSONB translations in %(lang)s), country/state, AWS account and its payer.
 -- Params: changed (raw batch ids to re-derive, NULL: all), lang, only_ids (text[] or NULL), rules (lineage
 -- JSON), ace_id_field (column name or NULL).
+-- A standard Odoo without the partner's custom AWS module lacks these; they read as NULL then (transform.py):
+-- optional table raw.odoo_c_aws_accounts: id integer, account_id varchar, name varchar, alias varchar, payer_account_id integer
+-- optional columns raw.odoo_crm_lead: c_aws_account_id integer, c_origination varchar, c_aws_am_name varchar, c_aws_psm_name varchar
 WITH rows AS (
     SELECT l.id AS source_id,
            COALESCE(NULLIF(btrim(l.name), ''), NULLIF(btrim(l.partner_name), ''), 'Lead ' || l.id) AS name,

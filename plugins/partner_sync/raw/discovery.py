@@ -49,6 +49,16 @@ class DiscoveryError(LookupError):
     pass
 
 
+class Discovered(dict):
+    """Discovered tables (name -> TableSchema) and, in ``skipped``, the optional tables the source lacks with
+    the reason (same shape as ``sources.base.Discovered`` of the API modes)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.failures: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+
+
 def secret_reason(column: str, table: TableDef, patterns: tuple[str, ...]) -> str | None:
     """Why a column must not be mirrored, or None."""
     if column in table.exclude_columns:
@@ -60,8 +70,9 @@ def secret_reason(column: str, table: TableDef, patterns: tuple[str, ...]) -> st
 
 
 def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables: list[str] | None = None,
-             secret_patterns: tuple[str, ...] | None = None) -> dict[str, TableSchema]:
-    """Discover the listed (default: enabled) tables; a table missing at the source is an error naming it."""
+             secret_patterns: tuple[str, ...] | None = None) -> "Discovered":
+    """Discover the listed (default: enabled) tables; a table missing at the source is an error naming it,
+    unless the YAML marks it optional (``skipped`` then says why)."""
     patterns = secret_patterns if secret_patterns is not None else source.secret_patterns
     wanted = [source.tables[t] for t in tables] if tables else source.enabled_tables
     params = {"schema": source.source_schema, "tables": [t.name for t in wanted]}
@@ -80,11 +91,15 @@ def discover(conn: psycopg.Connection, source: SourceDef, include_dir, *, tables
         if plain_unique:
             unique_keys.setdefault(table_name, set()).add(tuple(columns))
         leading.setdefault(table_name, set()).add(leading_column)
-    missing = [t.name for t in wanted if t.name not in by_table]
+    missing = [t.name for t in wanted if t.name not in by_table and not t.optional]
     if missing:
         raise DiscoveryError(f"source {source.name}: table(s) not found at the source: {', '.join(missing)}")
-    result: dict[str, TableSchema] = {}
+    result = Discovered()
     for tdef in wanted:
+        if tdef.optional and tdef.name not in by_table:
+            result.skipped[tdef.name] = (f"optional table {tdef.name} not found at the source "
+                                         f"(schema {source.source_schema}): skipped")
+            continue
         columns, excluded = [], {}
         for _, name, _, data_type, source_type, nullable in by_table[tdef.name]:
             reason = secret_reason(name, tdef, patterns)
