@@ -49,20 +49,37 @@ def check_type_name(data_type: str, where: str) -> str:
     raise UnsupportedType(f"{where}: not a type name: {data_type!r}")
 
 
-def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str) -> dict[str, str]:
+def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str,
+                     raw_table: str | None = None) -> dict[str, str]:
     """Column -> type the warehouse can create: a type it does not know (an extension it lacks) becomes
-    text, or text[] for an array; one catalog round trip. A malformed name is refused naming the column."""
+    text, or text[] for an array; one catalog round trip. A malformed name is refused naming the column.
+
+    A column ``raw_table`` already stores in that text form stays so once the warehouse gains the extension
+    (else the type change would refuse the table for good)."""
     for column, data_type in types.items():
         check_type_name(data_type, f"{where}: column {column}")
-    names = sorted(set(types.values()))
-    missing = {r[0] for r in conn.execute(
-        "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regtype(t) IS NULL", (names,)).fetchall()}
-    return {c: (("text[]" if t.endswith("[]") else "text") if t in missing else t) for c, t in types.items()}
+    names = list(types)
+    regclass = sql.Identifier("raw", raw_table).as_string(conn) if raw_table else None
+    found = conn.execute(
+        "SELECT c.name, to_regtype(c.typ) IS NOT NULL, "
+        "       COALESCE((SELECT t.typnamespace <> 'pg_catalog'::regnamespace FROM pg_type t "
+        "                 WHERE t.oid = to_regtype(c.typ)), false), "
+        "       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "        WHERE a.attrelid = to_regclass(%s) AND a.attname = c.name AND NOT a.attisdropped) "
+        "FROM unnest(%s::text[], %s::text[]) AS c(name, typ)",
+        (regclass, names, [types[n] for n in names])).fetchall()
+    fitted = dict(types)
+    for column, known, extension, stored in found:
+        text_form = "text[]" if types[column].endswith("[]") else "text"
+        if not known or (extension and stored == text_form):
+            fitted[column] = text_form
+    return fitted
 
 
 def fit_schema(conn: psycopg.Connection, schema, raw_table: str):
     """``schema`` (a discovered TableSchema) with every column type the warehouse can create."""
-    fitted = fit_to_warehouse(conn, {c.name: c.data_type for c in schema.columns}, f"table raw.{raw_table}")
+    fitted = fit_to_warehouse(conn, {c.name: c.data_type for c in schema.columns}, f"table raw.{raw_table}",
+                              raw_table)
     if all(fitted[c.name] == c.data_type for c in schema.columns):
         return schema
     return dataclasses.replace(schema, columns=[dataclasses.replace(c, data_type=fitted[c.name])
