@@ -334,3 +334,24 @@ def test_a_raw_write_committing_after_a_transform_read_is_transformed_next_time(
 
 def _job(env):
     return env.run("odoo", stages=())[0]
+
+
+def test_prune_keeps_the_batches_a_transform_still_needs(demo_env):
+    from partner_sync.maintenance import prune_ops
+
+    env = demo_env
+    env.run("odoo")
+    lead = env.query("SELECT min(id) FROM crm_lead", url=env.odoo)[0][0]
+    # a load after the last transform: its batch is above every mark and must survive the prune
+    env.execute(env.odoo, f"UPDATE crm_lead SET name = 'Loaded, not yet transformed', "
+                          f"write_date = (now() AT TIME ZONE 'UTC') WHERE id = {lead}")
+    env.run("odoo", stages=("extract", "raw_load"))
+    env.execute(env.wh, "UPDATE ops.raw_batches SET created_at = created_at - interval '100 days'")
+    total = env.query("SELECT count(*) FROM ops.raw_batches")[0][0]
+    counts = prune_ops(env.settings, 30)
+    assert 0 < counts["raw_batches"] < total
+    assert env.query("SELECT count(*) FROM ops.raw_batches WHERE xact_id < "
+                     "(SELECT min(last_xact_id) FROM ops.transform_state)") == [(0,)]
+    env.run("odoo", stages=("transform",))
+    assert env.query("SELECT name FROM core.odoo_opportunities WHERE source_id = %s", (lead,)) == [
+        ("Loaded, not yet transformed",)]
