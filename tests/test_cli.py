@@ -46,7 +46,7 @@ def test_migrate_and_run_with_missing_source_tables(db_url, make_db):
     proc = cli("run", "odoo", env=env, check=False)
     assert proc.returncode == 1
     assert "table(s) not found at the source: crm_lead, res_partner" in proc.stderr
-    assert "c_billing_bill_line" in proc.stderr
+    assert "c_billing_bill_line" not in proc.stderr  # optional (odoo.yml): absent is skipped, not an error
     with psycopg.connect(db_url) as c:
         status, err, stages = c.execute(
             "SELECT status, error_message, config->'stages' FROM ops.sync_jobs").fetchone()

@@ -318,6 +318,10 @@ def test_run_window_backfill_vs_scheduled(airflow_env):
     assert _window(run(DagRunType.BACKFILL, a, b)) == {"data_interval": (a, b)}  # exactly its interval
 
 
+ODOO_OPPORTUNITY_INPUTS = ["crm_lead", "res_partner", "res_users", "crm_team", "crm_stage", "res_country",
+                           "res_country_state"]
+
+
 @pytest.mark.slow
 def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sources, monkeypatch):
     """Run conf (full_refresh, tables) goes to the job; a connection stored in Airflow's metadata DB wins."""
@@ -332,7 +336,9 @@ def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sour
     with create_session() as session:
         session.add(Connection(conn_id="odoo_db", uri=demo_sources["odoo_db"]))
     try:
-        dr = _run("odoo_sync", run_conf={"full_refresh": True, "tables": ["crm_lead", "res_partner"]})
+        # the inputs of core.odoo_opportunities (a target missing a required input fails its stage); the
+        # optional c_aws_accounts left out: the opportunities build without it, core.aws_accounts is skipped
+        dr = _run("odoo_sync", run_conf={"full_refresh": True, "tables": ODOO_OPPORTUNITY_INPUTS})
     finally:
         with create_session() as session:
             session.query(Connection).filter(Connection.conn_id == "odoo_db").delete()
@@ -346,7 +352,7 @@ def test_params_and_metadata_db_connection_reach_the_engine(warehouse, demo_sour
     job_type, status, config = rows[0]
     assert (job_type, status) == ("full_sync", "success")
     assert config["full_refresh"] is True
-    assert sorted(config["tables"]) == ["crm_lead", "res_partner"]
+    assert sorted(config["tables"]) == sorted(ODOO_OPPORTUNITY_INPUTS)
     assert {"odoo_crm_lead", "odoo_res_partner"} <= raw_tables
     assert "odoo_sale_order" not in raw_tables
 

@@ -73,6 +73,15 @@ def _job(env):
     return env.run("odoo", stages=())[0]
 
 
+def _as_a_load(update: str) -> str:
+    """``UPDATE raw.odoo_crm_lead <update>`` as a raw load writes it: in a batch of its own (ops.raw_batches),
+    which is how the incremental transform finds the change."""
+    return ("WITH b AS (INSERT INTO ops.raw_batches (batch_id, source_system, table_name) "
+            "VALUES (gen_random_uuid(), 'odoo', 'crm_lead') RETURNING batch_id) "
+            "UPDATE raw.odoo_crm_lead SET _ingested_at = now(), _sync_batch_id = (SELECT batch_id FROM b), "
+            + update.removeprefix("SET "))
+
+
 def test_missing_stage_and_payer_chain(env):
     odoo = env.odoo
     lead, acc = env.query("SELECT l.id, l.c_aws_account_id FROM crm_lead l JOIN c_aws_accounts a ON "
@@ -139,8 +148,7 @@ def test_broken_row_rolls_back_target_and_names_source_ids(env, tmp_path):
     ids = [r[0] for r in env.query("SELECT id FROM crm_lead ORDER BY id LIMIT 2 OFFSET 5", url=env.odoo)]
     before = env.query("SELECT md5(string_agg(o::text, '' ORDER BY source_id)) FROM core.odoo_opportunities o")
     raw_before = env.query("SELECT md5(string_agg(r::text, '' ORDER BY id)) FROM raw.odoo_crm_lead r")
-    env.execute(env.wh, f"UPDATE raw.odoo_crm_lead SET name = repeat('x', 600), _ingested_at = now() "
-                        f"WHERE id IN ({ids[0]}, {ids[1]})")
+    env.execute(env.wh, _as_a_load(f"SET name = repeat('x', 600) WHERE id IN ({ids[0]}, {ids[1]})"))
     raw_before = env.query("SELECT md5(string_agg(r::text, '' ORDER BY id)) FROM raw.odoo_crm_lead r")
     tdef = TransformDef("core.odoo_opportunities", "odoo_opportunities", "raw.odoo_crm_lead")
     with pytest.raises(TransformError) as err:
@@ -155,6 +163,5 @@ def test_broken_row_rolls_back_target_and_names_source_ids(env, tmp_path):
         env.run("odoo", stages=("transform",))
     status, error = env.query("SELECT status, error_message FROM ops.sync_jobs ORDER BY started_at DESC LIMIT 1")[0]
     assert status == "failed" and error.startswith("transform: template odoo_opportunities.sql failed")
-    env.execute(env.wh, f"UPDATE raw.odoo_crm_lead SET name = 'fixed', _ingested_at = now() "
-                        f"WHERE id IN ({ids[0]}, {ids[1]})")
+    env.execute(env.wh, _as_a_load(f"SET name = 'fixed' WHERE id IN ({ids[0]}, {ids[1]})"))
     env.run("odoo", stages=("transform",))

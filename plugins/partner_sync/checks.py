@@ -216,7 +216,8 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
             for check in checks:
                 check["_source"] = source.name
                 try:
-                    if check.get("table") in skip_tables:
+                    # row_count is never skipped: raw rows with an empty core is exactly what it must catch
+                    if check.get("table") in skip_tables and check["type"] != "row_count":
                         raise _Skipped(skip_tables[check["table"]])
                     if check["type"] in ("row_count", "freshness"):
                         checked, failed, samples, extra = _source_checks(wh, src, check, source, as_of)
@@ -230,12 +231,20 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                 except _Skipped as exc:
                     checked, failed, passed = 0, 0, None
                     details = {"severity": check.get("severity", "error"), "skipped": str(exc)}
-                except psycopg.errors.UndefinedTable as exc:
-                    # a raw table not loaded yet (first sync limited to some tables): skipped, not failed
+                except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+                    # a raw table not loaded yet (first sync limited to some tables), or an optional table or
+                    # column the source does not have (a standard Odoo without the custom AWS module): skipped
                     wh.rollback()
-                    checked, failed, passed = 0, 0, None
-                    details = {"severity": check.get("severity", "error"),
-                               "skipped": str(exc).strip().splitlines()[0]}
+                    if src is not None:
+                        src.rollback()
+                    message = str(exc).strip().splitlines()[0]
+                    if isinstance(exc, psycopg.errors.UndefinedColumn) and check["type"] in ("row_count",
+                                                                                              "freshness"):
+                        checked, failed, passed = 0, 0, False  # a key/cursor column the YAML names: broken check
+                        details = {"severity": check.get("severity", "error"), "error": message}
+                    else:
+                        checked, failed, passed = 0, 0, None
+                        details = {"severity": check.get("severity", "error"), "skipped": message}
                 except psycopg.Error as exc:
                     wh.rollback()
                     if src is not None:

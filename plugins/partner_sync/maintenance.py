@@ -39,9 +39,10 @@ def prune_ops(settings: Settings, days: int) -> dict[str, int]:
         jobs, checks, quarantine, lineage = conn.execute(load_sql(settings.include_dir, "ops/prune"),
                                                          {"days": days}).fetchone()
         deleted_jobs = conn.execute(load_sql(settings.include_dir, "ops/prune_jobs"), {"days": days}).rowcount
+        batches = conn.execute(load_sql(settings.include_dir, "ops/prune_raw_batches"), {"days": days}).rowcount
         conn.commit()
     counts = {"sync_jobs": deleted_jobs, "data_quality_checks": checks, "quarantine": quarantine,
-              "transformation_log": lineage}
+              "transformation_log": lineage, "raw_batches": batches}
     log.info(kv("maintenance.prune", days=days, **counts))
     del jobs
     return counts

@@ -89,6 +89,8 @@ def _extract(ctx: StageContext) -> dict[str, Any]:
     ctx.discovered = schemas  # the next stage in this process reuses it; an Airflow task discovers again
     detail: dict[str, Any] = {"tables": {name: {"columns": len(t.columns), "excluded": t.excluded}
                                          for name, t in schemas.items()}}
+    if getattr(schemas, "skipped", None):  # optional tables the source lacks (odoo.yml `optional: true`)
+        detail["skipped"] = dict(schemas.skipped)
     failures = getattr(schemas, "failures", {})
     if failures:  # raw_load reports them as failed tables (an Airflow mapped task each), the others still load
         detail["undiscovered"] = dict(failures)

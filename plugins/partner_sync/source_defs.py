@@ -71,6 +71,7 @@ class TableDef:
     column_types: dict[str, str] = field(default_factory=dict)  # raw type overrides, values cast on load
     model: str | None = None  # odoo_rpc mode: the Odoo model (default: the table name with '.' for '_')
     modes: tuple[str, ...] = ()  # the modes that have this table (empty: every mode)
+    optional: bool = False  # a module's table the source may lack: skipped with a recorded reason when absent
 
     @property
     def odoo_model(self) -> str:
@@ -201,7 +202,7 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                 include_columns=_as_tuple(tdef.get("include_columns"), f"{twhere} include_columns"),
                 column_types=dict(tdef.get("column_types") or {}),
                 model=str(tdef["model"]) if tdef.get("model") else None,
-                modes=_as_tuple(tdef.get("modes"), f"{twhere} modes"))
+                modes=_as_tuple(tdef.get("modes"), f"{twhere} modes"), optional=bool(tdef.get("optional", False)))
             bad_modes = [m for m in tables[tname].modes if m not in MODES]
             if bad_modes:
                 problems.append(f"{twhere}: modes must be among {', '.join(MODES)}, got {', '.join(bad_modes)}")

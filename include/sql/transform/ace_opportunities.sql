@@ -1,9 +1,11 @@
 -- core.ace_opportunities from raw APN opportunity (ACE field names; database and Partner Central modes land the
 -- same columns). Customer contact falls back to the primary end user, the partner rep to the APN user record,
 -- and aws_account_name comes from core.aws_accounts (Odoo), so accounts changing there re-derive these rows.
--- Params: since, only_ids (text[] or NULL), rules.
+-- Params: changed (raw batch ids to re-derive, NULL: all), since (core.aws_accounts changed after it), only_ids
+-- (text[] or NULL), rules.
 WITH eu AS (
-    SELECT DISTINCT ON (e.opportunity_id) e.opportunity_id, e.first_name, e.last_name, e.email, e._ingested_at
+    SELECT DISTINCT ON (e.opportunity_id) e.opportunity_id, e.first_name, e.last_name, e.email, e._ingested_at,
+           e._sync_batch_id
     FROM raw.apn_end_user e
     WHERE e._deleted_at IS NULL
     ORDER BY e.opportunity_id, e.is_primary DESC NULLS LAST, e.contact_order NULLS LAST, e.end_user_id
@@ -56,7 +58,11 @@ WITH eu AS (
     LEFT JOIN core.aws_accounts acc ON acc.account_id = core.normalize_aws_account_id(o.aws_account_id)
     WHERE o._deleted_at IS NULL
       AND (%(only_ids)s::text[] IS NULL OR o.id = ANY(%(only_ids)s::text[]))
-      AND (o._ingested_at > %(since)s OR eu._ingested_at > %(since)s OR usr._ingested_at > %(since)s
+      -- commit-ordered: rows of the raw batches the last run could not see (NULL: every row)
+      AND (%(changed)s::uuid[] IS NULL
+           OR o._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR eu._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR usr._sync_batch_id = ANY(%(changed)s::uuid[])
            OR acc.updated_at AT TIME ZONE current_setting('TimeZone') > %(since)s)
 ), up AS (
     INSERT INTO core.ace_opportunities AS t (source_id, name, account_name, customer_email, customer_name,

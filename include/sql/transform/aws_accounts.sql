@@ -1,10 +1,10 @@
 -- core.aws_accounts from raw Odoo c_aws_accounts: the 12-digit id, company/partner/salesperson names, payer.
--- Params: since (raw rows ingested after it are re-derived), lang, only_ids (text[] or NULL), job_id, rules.
+-- Params: changed (raw batch ids to re-derive, NULL: all), lang, only_ids (text[] or NULL), job_id, rules.
 WITH acc AS (
     SELECT DISTINCT ON (core.normalize_aws_account_id(a.account_id))
            a.id, core.normalize_aws_account_id(a.account_id) AS account_id, a.name, a.alias,
            a.customer_company_id, a.partner_id, a.user_id, a.is_payer, a.payer_account_id, a.is_billable,
-           a.environment, a._ingested_at
+           a.environment, a._ingested_at, a._sync_batch_id
     FROM raw.odoo_c_aws_accounts a
     WHERE a._deleted_at IS NULL AND core.normalize_aws_account_id(a.account_id) IS NOT NULL
     ORDER BY core.normalize_aws_account_id(a.account_id), a.active DESC NULLS LAST, a.write_date DESC NULLS LAST, a.id
@@ -28,8 +28,14 @@ WITH acc AS (
     LEFT JOIN raw.odoo_res_partner usp ON usp.id = us.partner_id AND usp._deleted_at IS NULL
     LEFT JOIN raw.odoo_c_aws_accounts pay ON pay.id = acc.payer_account_id AND pay._deleted_at IS NULL
     WHERE (%(only_ids)s::text[] IS NULL OR acc.id::text = ANY(%(only_ids)s::text[]))
-      AND (acc._ingested_at > %(since)s OR co._ingested_at > %(since)s OR pa._ingested_at > %(since)s
-           OR us._ingested_at > %(since)s OR usp._ingested_at > %(since)s OR pay._ingested_at > %(since)s)
+      -- commit-ordered: rows of the raw batches the last run could not see (NULL: every row)
+      AND (%(changed)s::uuid[] IS NULL
+           OR acc._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR co._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR pa._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR us._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR usp._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR pay._sync_batch_id = ANY(%(changed)s::uuid[]))
 ), up AS (
     INSERT INTO core.aws_accounts AS t (account_id, account_name, account_alias, company_id, company_name,
         company_website, company_domain, partner_id, partner_name, partner_email, salesperson_id, salesperson_name,

@@ -1,7 +1,11 @@
 -- core.odoo_opportunities from raw Odoo crm_lead (leads and opportunities), every foreign key resolved to names:
 -- partner (the commercial company when the lead points at a contact), owner (res_users -> its partner),
 -- team and stage (JSONB translations in %(lang)s), country/state, AWS account and its payer.
--- Params: since, lang, only_ids (text[] or NULL), rules (lineage JSON), ace_id_field (column name or NULL).
+-- Params: changed (raw batch ids to re-derive, NULL: all), lang, only_ids (text[] or NULL), rules (lineage
+-- JSON), ace_id_field (column name or NULL).
+-- A standard Odoo without the partner's custom AWS module lacks these; they read as NULL then (transform.py):
+-- optional table raw.odoo_c_aws_accounts: id integer, account_id varchar, name varchar, alias varchar, payer_account_id integer
+-- optional columns raw.odoo_crm_lead: c_aws_account_id integer, c_origination varchar, c_aws_am_name varchar, c_aws_psm_name varchar
 WITH rows AS (
     SELECT l.id AS source_id,
            COALESCE(NULLIF(btrim(l.name), ''), NULLIF(btrim(l.partner_name), ''), 'Lead ' || l.id) AS name,
@@ -61,10 +65,19 @@ WITH rows AS (
     LEFT JOIN raw.odoo_c_aws_accounts pay ON pay.id = acc.payer_account_id AND pay._deleted_at IS NULL
     WHERE l._deleted_at IS NULL
       AND (%(only_ids)s::text[] IS NULL OR l.id::text = ANY(%(only_ids)s::text[]))
-      AND (l._ingested_at > %(since)s OR p._ingested_at > %(since)s OR cp._ingested_at > %(since)s
-           OR st._ingested_at > %(since)s OR ctry._ingested_at > %(since)s OR u._ingested_at > %(since)s
-           OR up._ingested_at > %(since)s OR tm._ingested_at > %(since)s OR sg._ingested_at > %(since)s
-           OR acc._ingested_at > %(since)s OR pay._ingested_at > %(since)s)
+      -- commit-ordered: rows of the raw batches the last run could not see (NULL: every row)
+      AND (%(changed)s::uuid[] IS NULL
+           OR l._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR p._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR cp._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR st._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR ctry._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR u._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR up._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR tm._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR sg._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR acc._sync_batch_id = ANY(%(changed)s::uuid[])
+           OR pay._sync_batch_id = ANY(%(changed)s::uuid[]))
 ), up AS (
     INSERT INTO core.odoo_opportunities AS t (source_id, name, partner_id, partner_name, partner_email,
         partner_phone, partner_website, partner_street, partner_city, partner_state, partner_country,

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from partner_sync.config import Settings
-from partner_sync.database import Database
+from partner_sync.database import Database, connect
 from partner_sync.embed.base import Embedder, check_dimension
 from partner_sync.embed.factory import get_embedder
 from partner_sync.embed.store import (BackgroundWriter, BatchWriter, column_dimension, delete_stale, iter_pending,
@@ -66,6 +67,23 @@ EmbedderFactory = Callable[[Settings], Embedder]
 def embed_table(settings: Settings, db: Database, entity: Entity,
                 factory: EmbedderFactory = get_embedder) -> TableReport:
     """Bring one table's embeddings up to date; the model is loaded only when some text needs it."""
+    with table_lock(settings, entity):
+        return _embed_table(settings, db, entity, factory)
+
+
+@contextmanager
+def table_lock(settings: Settings, entity: Entity) -> Iterator[None]:
+    """One embed run per table at a time: a second run waits, then finds nothing pending (else both would
+    embed the same texts). A session lock on its own connection, so a killed run releases it at once."""
+    key = f"search.embeddings:{entity.table}"
+    with connect(settings.conn("warehouse_db"), autocommit=True) as conn:
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone()[0]:
+            log.info(kv("embed.wait", table=entity.table, reason="another embed run holds this table"))
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+        yield
+
+
+def _embed_table(settings: Settings, db: Database, entity: Entity, factory: EmbedderFactory) -> TableReport:
     started = time.monotonic()
     inc = settings.include_dir
     model = settings.embedding_model

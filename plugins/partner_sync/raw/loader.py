@@ -29,6 +29,7 @@ from partner_sync.contracts import SESSION_SETTINGS, TIME_TYPES, SourceReader, T
 from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
+from partner_sync.raw import warehouse_types
 from partner_sync.raw.json_secrets import json_columns, loose_pattern, mask_json_secrets
 from partner_sync.raw.row_feed import RowFeed
 from partner_sync.raw.watermarks import BEYOND, advance_watermark, beyond_tolerance, compute_window
@@ -165,6 +166,7 @@ def _begin_locked(wh: psycopg.Connection, raw_table: str, wait: float) -> None:
 def _prepare_table(wh: psycopg.Connection, source: str, raw_table: str, schema: TableSchema, result: TableLoad
                    ) -> dict[str, str]:
     """Create or evolve raw.<table>; returns the raw type of every mirrored column."""
+    raw_schema.check_reserved(source, raw_table, schema)  # on every load: a column may be added later
     existing = raw_schema.existing_columns(wh, raw_table)
     if existing is None:
         wh.execute(raw_schema.create_table_sql(source, raw_table, schema))
@@ -201,7 +203,7 @@ def _stage_text(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, resul
     else:
         _, result.bytes = feed.copy_into(wh, tstage, ctx.schema.column_names)
         if feed.bad:
-            with wh.cursor().copy(sql.SQL("COPY {} (_row_no, column_name, message) FROM STDIN").format(bad)) as cp:
+            with wh.cursor().copy(sql.SQL("COPY {} (_raw_id, column_name, message) FROM STDIN").format(bad)) as cp:
                 for entry in feed.bad:
                     cp.write_row(entry)
     for col in ctx.schema.column_names:
@@ -455,10 +457,16 @@ def _upsert(wh, ctx: _Ctx, result: TableLoad) -> None:
     # bound client-side: a server-side parameter makes the server keep a plan-cache copy of this very wide
     # statement, which costs more than the statement itself on a small batch
     ins, upd = psycopg.ClientCursor(wh).execute(ctx.tmpl(
-        "upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols, join=join),
+        "upsert", raw=ctx.raw, cols=ctx.cols, stage=stage, s_cols=s_cols, r_cols=r_cols, join=join,
+        **_comparable(wh, ctx)),
         ctx.params()).fetchone()
     result.inserted, result.updated = ins, upd
     result.unchanged = result.staged - ins - upd
+
+
+def _comparable(wh, ctx: _Ctx) -> dict[str, sql.Composable]:
+    types = [ctx.raw_types[c] for c in ctx.schema.column_names]
+    return {f"{a}_cmp": warehouse_types.comparable(wh, a, ctx.quoted, types) for a in ("r", "s")}
 
 
 def _newest(wh: psycopg.Connection, cursor: str, table: sql.Composable) -> str | None:
@@ -514,6 +522,7 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
         with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
             src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
             _begin_locked(wh, raw_table, opts.lock_wait_seconds)
+            ctx.schema = schema = warehouse_types.fit_schema(wh, schema, raw_table)  # extension types the warehouse lacks
             raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
             ctx.quote(wh)
             cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
@@ -536,6 +545,7 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
             empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
                                        "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                               ctx.raw)).fetchone()[1]
+            wh.execute(load_sql(include_dir, "raw/record_batch"), ctx.params())  # commit order for the transforms
             # JSON columns are masked in the stage; a first load goes straight to raw only if no row may need it
             masked = json_columns(raw_types, schema.column_names) if opts.json_secret_patterns else []
             if (empty and same_types and snap is not None and only_keys is None

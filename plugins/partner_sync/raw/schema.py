@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from partner_sync.contracts import Column, TableSchema
+from partner_sync.raw import warehouse_types
 
 RAW_SCHEMA = "raw"
 META_COLUMNS = ("_raw_id", "_ingested_at", "_source_system", "_sync_batch_id", "_deleted_at")
@@ -114,12 +115,22 @@ def refuse_message(source: str, raw_table: str, plan: DriftPlan) -> str:
             "Widen the raw column by hand if the values allow it, or set column_types in the source YAML.")
 
 
-def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Composed:
+def check_reserved(source: str, raw_table: str, schema: TableSchema) -> None:
+    """Raw's metadata names belong to the loader: a source column with one of them (at creation or added
+    later) is refused, naming table and column, before anything is written."""
     clash = [c for c in schema.column_names if c in META_COLUMNS]
     if clash:
-        raise DriftRefused(f"source {source}: table {schema.name}: column(s) {', '.join(clash)} clash with "
-                           "raw metadata columns")
-    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(_check_type(c.data_type))) for c in schema.columns]
+        raise DriftRefused(
+            f"source {source}: table {schema.name}: column(s) {', '.join(clash)} have the name of a metadata "
+            f"column of raw.{raw_table} ({', '.join(META_COLUMNS)}); raw left as it was. Exclude the column in "
+            f"include/sources/{source}.yml (exclude_columns), or mirror it under another name through a view at "
+            "the source")
+
+
+def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Composed:
+    check_reserved(source, raw_table, schema)
+    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(
+        _check_type(c.data_type, f"source {source}: table raw.{raw_table}: column {c.name}"))) for c in schema.columns]
     return sql.SQL(
         "CREATE TABLE IF NOT EXISTS {table} ("
         "_raw_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
@@ -132,27 +143,27 @@ def create_table_sql(source: str, raw_table: str, schema: TableSchema) -> sql.Co
         cols=sql.SQL(", ").join(cols), pk=sql.SQL(", ").join(map(sql.Identifier, schema.primary_key)))
 
 
-def _check_type(data_type: str) -> str:
+def _check_type(data_type: str, where: str) -> str:
     """Types come from the catalog (format_type) or the YAML; refuse anything that is not a type name."""
-    if not re.fullmatch(r"[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?( with(out)? time zone)?(\[\])*", data_type):
-        raise DriftRefused(f"not a type name: {data_type!r}")
-    return data_type
+    try:
+        return warehouse_types.check_type_name(data_type, where)
+    except warehouse_types.UnsupportedType as exc:
+        raise DriftRefused(str(exc)) from None
 
 
 def alter_sql(raw_table: str, plan: DriftPlan) -> list[sql.Composed]:
     table = sql.Identifier(RAW_SCHEMA, raw_table)
     stmts = [sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
-        table, sql.Identifier(c.name), sql.SQL(_check_type(c.data_type))) for c in plan.add]
+        table, sql.Identifier(c.name), sql.SQL(_check_type(c.data_type, f"table raw.{raw_table}: column {c.name}")))
+        for c in plan.add]
     for col, old, new in plan.widen:
         using = (sql.SQL(" USING {} AT TIME ZONE 'UTC'").format(sql.Identifier(col))
                  if new == "timestamp with time zone" else sql.SQL(""))
         stmts.append(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}{}").format(
-            table, sql.Identifier(col), sql.SQL(_check_type(new)), using))
+            table, sql.Identifier(col), sql.SQL(_check_type(new, f"table raw.{raw_table}: column {col}")), using))
     return stmts
 
 
 def raw_ddl(source: str, raw_table: str, schema: TableSchema) -> str:
     """Plain-text CREATE TABLE for the generated artifact (same statement the loader runs)."""
-    for c in schema.columns:
-        _check_type(c.data_type)
     return create_table_sql(source, raw_table, schema).as_string(None)

@@ -37,9 +37,25 @@ def _tmpl(include_dir: Any, name: str, **parts: sql.Composable) -> sql.Composed:
     return sql.SQL(load_sql(include_dir, f"{TEMPLATES}/{name}")).format(**parts)
 
 
+def raw_type(kind: str, resolved: str, is_array: bool) -> str:
+    """The raw column type for one source column, from its catalog facts (``column_types.sql``).
+
+    ``kind`` is the typtype of the column's type after resolving arrays and domains: ``e`` enum, ``c``
+    composite, ``p`` pseudo, anything else a type kept by name (``resolved``, format_type spelling).
+    """
+    base = "text" if kind in ("e", "c", "p") else resolved
+    return f"{base}[]" if is_array and not base.endswith("[]") else base
+
+
+def source_raw_types(catalog_rows) -> dict[tuple[str, str], str]:
+    """(table, column) -> raw type, from the rows of ``column_types.sql``."""
+    return {(table, column): raw_type(kind, resolved, is_array)
+            for table, column, kind, resolved, is_array in catalog_rows}
+
+
 def raw_column_type(data_type: str, override: str | None) -> str:
     """The raw mirror's type for a discovered column: the YAML override, else what discovery mapped
-    (``discover_columns.sql``: enums -> text, domains -> their base type, other non-base types -> text)."""
+    (``column_types.sql``: enums -> text, arrays of them -> text[], domains -> their base type, recursively)."""
     return override or data_type
 
 
@@ -66,10 +82,12 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
     patterns = secret_patterns if secret_patterns is not None else source.secret_patterns
     wanted = [source.tables[t] for t in tables] if tables else source.enabled_tables
     params = {"schema": source.source_schema, "tables": [t.name for t in wanted]}
-    with conn.pipeline():  # both catalog reads in one round trip
+    with conn.pipeline():  # the catalog reads in one round trip
         columns_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/discover_columns"), params)
         index_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/table_indexes"), params)
+        types_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/column_types"), params)
     rows = columns_cur.fetchall()
+    raw_types = source_raw_types(types_cur.fetchall())
     by_table: dict[str, list[tuple]] = {}
     for row in rows:
         by_table.setdefault(row[0], []).append(row)
@@ -81,6 +99,10 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
         leading.setdefault(table_name, set()).add(leading_column)
     result = Discovered()
     for tdef in wanted:
+        if tdef.name not in by_table and tdef.optional:
+            result.skipped[tdef.name] = (f"optional table {tdef.name} not found at the source "
+                                         f"(schema {source.source_schema}): skipped")
+            continue
         if tdef.name not in by_table:
             result.failures[tdef.name] = f"source {source.name}: table {tdef.name} {NOT_FOUND}"
             continue
@@ -90,8 +112,8 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
             if reason and name not in tdef.primary_key:
                 excluded[name] = reason
                 continue
-            columns.append(Column(name, raw_column_type(data_type, tdef.column_types.get(name)), nullable,
-                                  source_type))
+            columns.append(Column(name, raw_column_type(raw_types.get((tdef.name, name), data_type),
+                                                         tdef.column_types.get(name)), nullable, source_type))
         names = {c.name for c in columns}
         bad_keys = [k for k in (*tdef.primary_key, *([tdef.cursor] if tdef.cursor else [])) if k not in names]
         if bad_keys:

@@ -1,0 +1,96 @@
+"""What the warehouse can store for a discovered type, and how raw compares values of types without `=`.
+
+The reader resolves enums, arrays of them and domains (``sources/postgres.source_raw_types``); here a type
+of an extension (citext, hstore, ...) is kept only when the warehouse has that type too, else stored in
+its text form. Types such as json or
+the geometric ones have no equality operator, so row comparisons use their canonical text form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import psycopg
+from psycopg import sql
+
+# format_type() spells a few built-in types quoted; they are plain type names all the same
+_QUOTED_BUILTINS = ('"char"',)
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?( with(out)? time zone)?(\[\])*")
+
+
+class UnsupportedType(ValueError):
+    """A source column whose type the raw mirror cannot hold; the message names table and column."""
+
+
+def check_type_name(data_type: str, where: str) -> str:
+    """Types come from the catalog or the YAML; refuse anything that is not a type name, naming ``where``."""
+    bare = data_type
+    while bare.endswith("[]"):
+        bare = bare.removesuffix("[]")
+    if bare in _QUOTED_BUILTINS or _TYPE_NAME.fullmatch(data_type):
+        return data_type
+    raise UnsupportedType(f"{where}: not a type name: {data_type!r}")
+
+
+def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str,
+                     raw_table: str | None = None) -> dict[str, str]:
+    """Column -> type the warehouse can create: a type it does not know (an extension it lacks) becomes
+    text, or text[] for an array; one catalog round trip. A malformed name is refused naming the column.
+
+    A column ``raw_table`` already stores in that text form stays so once the warehouse gains the extension
+    (else the type change would refuse the table for good)."""
+    for column, data_type in types.items():
+        check_type_name(data_type, f"{where}: column {column}")
+    names = list(types)
+    regclass = sql.Identifier("raw", raw_table).as_string(conn) if raw_table else None
+    found = conn.execute(
+        "SELECT c.name, to_regtype(c.typ) IS NOT NULL, "
+        "       COALESCE((SELECT t.typnamespace <> 'pg_catalog'::regnamespace FROM pg_type t "
+        "                 WHERE t.oid = to_regtype(c.typ)), false), "
+        "       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "        WHERE a.attrelid = to_regclass(%s) AND a.attname = c.name AND NOT a.attisdropped) "
+        "FROM unnest(%s::text[], %s::text[]) AS c(name, typ)",
+        (regclass, names, [types[n] for n in names])).fetchall()
+    fitted = dict(types)
+    for column, known, extension, stored in found:
+        text_form = "text[]" if types[column].endswith("[]") else "text"
+        if not known or (extension and stored == text_form):
+            fitted[column] = text_form
+    return fitted
+
+
+def fit_schema(conn: psycopg.Connection, schema, raw_table: str):
+    """``schema`` (a discovered TableSchema) with every column type the warehouse can create."""
+    fitted = fit_to_warehouse(conn, {c.name: c.data_type for c in schema.columns}, f"table raw.{raw_table}",
+                              raw_table)
+    if all(fitted[c.name] == c.data_type for c in schema.columns):
+        return schema
+    return dataclasses.replace(schema, columns=[dataclasses.replace(c, data_type=fitted[c.name])
+                                                for c in schema.columns])
+
+
+_EQUALITY: dict[str, bool] = {}  # type -> has `=` (built-in and extension types do not change under us)
+
+
+def has_equality(conn: psycopg.Connection, data_type: str) -> bool:
+    """Whether PostgreSQL can compare two values of ``data_type`` with ``=`` (an array: its element type);
+    asked once per type and process, in a savepoint of the caller's transaction."""
+    probe = data_type
+    while probe.endswith("[]"):
+        probe = probe.removesuffix("[]")
+    if probe not in _EQUALITY:
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("SELECT NULL::{0} IS DISTINCT FROM NULL::{0}").format(sql.SQL(probe)))
+            _EQUALITY[probe] = True
+        except psycopg.errors.UndefinedFunction:
+            _EQUALITY[probe] = False
+    return _EQUALITY[probe]
+
+
+def comparable(conn: psycopg.Connection, alias: str, quoted: list[str], types: list[str]) -> sql.Composable:
+    """``alias.col`` for each column, as its canonical text form where its type has no equality operator:
+    the list a row comparison (IS DISTINCT FROM) can use."""
+    parts = [f"{alias}.{q}" if has_equality(conn, t) else f"{alias}.{q}::text" for q, t in zip(quoted, types)]
+    return sql.SQL(", ".join(parts))
