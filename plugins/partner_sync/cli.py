@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from partner_sync import cli_search
+from partner_sync import cli_args, cli_search
 from partner_sync.config import ConfigError, EMBEDDED_DATABASES, Settings, get_config
 from partner_sync.logs import setup_cli_logging
 
@@ -112,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _tables(args: argparse.Namespace) -> list[str] | None:
-    return [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    return args.tables or None
 
 
 def _print_loads(loads: list) -> None:
@@ -186,6 +186,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         ids = [j["job_id"] for j in newest_jobs(conn, settings.include_dir)]
     reports = [report(conn, job_id) for job_id in ids]
     reports = [(job, rows) for job, rows in reports if job is not None]
+    if args.job and not reports:
+        print(f"partner_sync report: job {args.job} does not exist in ops.sync_jobs of {conn.masked}",
+              file=sys.stderr)
+        return 3
     if args.json:
         newest = max(reports, key=lambda r: r[0]["started_at"], default=(None, []))
         print(json.dumps({"job": newest[0], "checks": newest[1],
@@ -193,7 +197,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          default=str, indent=2))
         return 0 if reports else 3
     if not reports:
-        print(f"no job {args.job}" if args.job else "no sync jobs recorded yet (run a sync: partner_sync run odoo)")
+        print("no sync jobs recorded yet (run a sync: partner_sync run <source>)")
         return 3
     for n, (job, rows) in enumerate(reports):
         if n:
@@ -228,9 +232,9 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
     if not args.skip_vacuum:
         done = vacuum_analyze(settings)
         print(f"VACUUM ANALYZE: {len(done)} tables in raw, core, search ({sum(s for _, s in done):.1f}s)")
-    counts = prune_ops(settings, args.prune_days or settings.ops_retention_days)
-    print("pruned ops rows older than "
-          f"{args.prune_days or settings.ops_retention_days} days: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    days = settings.ops_retention_days if args.prune_days is None else args.prune_days
+    counts = prune_ops(settings, days)
+    print(f"pruned ops rows older than {days} days: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
 
@@ -281,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "journaled in ops.sync_jobs.")
     p.add_argument("source", help="source name from include/sources/*.yml (odoo, apn)")
     p.add_argument("--full", action="store_true", help="full refresh instead of incremental")
-    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.add_argument("--tables", type=cli_args.table_list, help="comma-separated subset of the source's tables")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sync", help="extract + raw load of one source (per-table counts)",
@@ -289,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "deletions), incremental by default.")
     p.add_argument("source", help="source name (odoo, apn)")
     p.add_argument("--full", action="store_true", help="reload everything, ignoring watermarks")
-    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.add_argument("--tables", type=cli_args.table_list, help="comma-separated subset of the source's tables")
     p.add_argument("--reconcile", action="store_true",
                    help="compare per-row hashes with the source and reload rows the change cursor missed")
     p.set_defaults(func=cmd_sync)
@@ -304,13 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the newest job of each source and its data-quality checks",
                        description="Print the newest sync job of each source with its data-quality checks "
                                    "(failures of error checks counted apart from warnings), or one --job.")
-    p.add_argument("--job", help="sync job id (default: the newest job of each source)")
+    p.add_argument("--job", type=cli_args.job_id, help="sync job id (default: the newest job of each source)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("maintenance", help="VACUUM ANALYZE raw/core/search and prune old ops rows",
                        description="Weekly housekeeping (also the partner_sync_maintenance DAG).")
-    p.add_argument("--prune-days", type=int, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
+    p.add_argument("--prune-days", type=cli_args.positive_days, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
     p.add_argument("--skip-vacuum", action="store_true", help="only prune")
     p.set_defaults(func=cmd_maintenance)
 

@@ -310,9 +310,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("search", help="semantic search: free text -> ranked opportunities / accounts",
                        description="Embed the text and return the nearest entities with the text that matched.")
-    p.add_argument("text", help="free text, e.g. \"oracle to aurora migration\"")
+    from partner_sync.cli_args import search_k, utf8_text
+
+    p.add_argument("text", type=utf8_text, help="free text, e.g. \"oracle to aurora migration\"")
     p.add_argument("--entity", choices=["odoo", "ace", "aws"], help="only this entity (default: all three)")
-    p.add_argument("--k", type=int, default=10, help="results (default 10)")
+    p.add_argument("--k", type=search_k, default=10, help="results, 1 to 1000 (default 10)")
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(func=cmd_search)
 
