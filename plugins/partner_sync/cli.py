@@ -103,11 +103,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.uses_embedded:
         _server(settings).up()
-    job_id, results, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args))
-    print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.detail.get("reason", "")] for r in results],
+    job_id, results, outcome = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args))
+    print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.notes.get("reason", "")] for r in results],
                    headers=["stage", "status", "seconds", "note"], tablefmt="simple"))
-    _print_loads(ctx.loads)
-    print(f"job {job_id}: {ctx.status}")
+    _print_loads(outcome.loads)
+    print(f"job {job_id}: {outcome.status}")
     return 0
 
 
@@ -140,13 +140,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        tablefmt="simple", intfmt=","))
         print(f"job {report.job_id}: {report.status}")
         return 0
-    try:
-        job_id, _, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args),
+    job_id, _, outcome = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args),
                                     stages=("extract", "raw_load"))
-    except Exception:
-        raise
-    _print_loads(ctx.loads)
-    print(f"job {job_id}: {ctx.status}")
+    _print_loads(outcome.loads)
+    print(f"job {job_id}: {outcome.status}")
     return 0
 
 

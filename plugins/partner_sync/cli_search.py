@@ -59,16 +59,17 @@ def cmd_embed(args: argparse.Namespace) -> int:
         if args.job:  # a stage of a job opened elsewhere (a DAG's extract task): journal it there
             from partner_sync.source_defs import load_source
 
-            with Database.from_settings(settings) as warehouse:
-                ctx = pipeline.StageContext(settings, load_source(settings.include_dir, source),
-                                            uuid.UUID(args.job), warehouse)
-                result = pipeline.run_stage(ctx, "embed")
-                status = (pipeline.finish_job(settings, warehouse, ctx.job_id, "success") if args.finish_job
+            from partner_sync.run_request import RunRequest, RunResources
+
+            job_id = uuid.UUID(args.job)
+            src = load_source(settings.include_dir, source)
+            with Database.from_settings(settings) as warehouse, RunResources(settings, warehouse, src) as res:
+                result = pipeline.run_stage(RunRequest(src, job_id), res, "embed")
+                status = (pipeline.finish_job(settings, warehouse, job_id, "success") if args.finish_job
                           else "running")
-            job_id = ctx.job_id
         else:
-            job_id, results, ctx = pipeline.run_source(settings, source, stages=("embed",))
-            result, status = results[0], ctx.status
+            job_id, results, outcome = pipeline.run_source(settings, source, stages=("embed",))
+            result, status = results[0], outcome.status
         rows.extend(_embed_rows(source, result.detail))
         print(f"job {job_id} ({source}): {status}", file=sys.stderr)
     print(tabulate(rows, headers=EMBED_HEADERS, tablefmt="simple", intfmt=","))

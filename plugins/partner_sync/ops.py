@@ -59,6 +59,23 @@ class Journal:
             "job_id": job_id, "status": status, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str) if error_details else None}, fetch=False)
 
+    def settle_failed_job(self, job_id: uuid.UUID, status: str, where: str, failure: Any, *,
+                          table: str | None = None, failed_tables: dict[str, str] | None = None,
+                          failed_checks: list[str] | None = None, retry: dict[str, Any] | None = None) -> None:
+        """The one place a failed stage (or table) closes its job: ``failed`` (nothing will retry: the CLI, or
+        Airflow's last try) or ``pending_retry`` (Airflow retries; ``retry`` holds try_number and
+        next_attempt_at). ``failure`` is a ``failures.Failure``; the error names the stage and table."""
+        details: dict[str, Any] = {"stage": where.split(" ", 1)[0], "kind": failure.kind,
+                                   "transient": failure.transient, **(retry or {})}
+        if table is not None:
+            details["table"] = table
+            failed_tables = {table: mask_dsn(failure.message)[:2000], **(failed_tables or {})}
+        if failed_tables:
+            details["failed_tables"] = failed_tables
+        if failed_checks:
+            details["failed_checks"] = list(failed_checks)
+        self.finish_job(job_id, status, error=f"{where}: {failure.message}", error_details=details)
+
     def record_attempt(self, job_id: uuid.UUID, attempt: dict[str, Any]) -> None:
         """One Airflow try of a task, appended to config->'attempts'."""
         self.db.execute_query(self._sql("record_attempt"), {

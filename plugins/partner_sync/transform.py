@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
@@ -25,6 +25,9 @@ from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.source_defs import SourceDef, TransformDef
 from partner_sync.sql_files import load_sql
+
+if TYPE_CHECKING:
+    from partner_sync.run_request import RunRequest, RunResources, StageResult
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -188,10 +191,14 @@ def template_files(include_dir, source: SourceDef) -> dict[str, str]:
     return files
 
 
-def run_transform_stage(ctx: Any) -> dict[str, Any]:
-    """The transform stage (``pipeline.STAGE_FUNCTIONS``); ``ctx.rendered_sql`` carries Airflow-rendered templates."""
-    results = transform_source(ctx.settings, ctx.source, job_id=ctx.job_id, full=ctx.full_refresh,
-                               rendered=getattr(ctx, "rendered_sql", None))
-    return {"targets": {r.target: asdict(r) for r in results},
-            "counts": {"processed": sum(r.inserted + r.updated + r.deleted for r in results),
-                       "inserted": sum(r.inserted for r in results), "updated": sum(r.updated for r in results)}}
+def run_transform_stage(request: "RunRequest", res: "RunResources", earlier: Any = None) -> "StageResult":
+    """The transform stage (``pipeline.STAGE_FUNCTIONS``); ``request.rendered_sql`` carries Airflow-rendered
+    templates."""
+    from partner_sync.run_request import StageResult
+
+    results = transform_source(res.settings, request.source, job_id=request.job_id, full=request.full_refresh,
+                               rendered=dict(request.rendered_sql) or None)
+    return StageResult("transform", notes={"targets": {r.target: asdict(r) for r in results}},
+                       counts={"processed": sum(r.inserted + r.updated + r.deleted for r in results),
+                               "inserted": sum(r.inserted for r in results),
+                               "updated": sum(r.updated for r in results)})
