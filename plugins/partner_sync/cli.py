@@ -223,9 +223,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # -- maintenance ----------------------------------------------------------------------------------
 def cmd_maintenance(args: argparse.Namespace) -> int:
-    from partner_sync.maintenance import prune_ops, vacuum_analyze
+    from partner_sync.maintenance import prune_ops, sweep_abandoned, vacuum_analyze
 
     settings = _settings()
+    swept = sweep_abandoned(settings)
+    print(f"abandoned jobs (running longer than {settings.job_timeout_seconds:g}s since their last start): "
+          + (", ".join(f"{source} {job}" for job, source in swept) or "none"))
     if not args.skip_vacuum:
         done = vacuum_analyze(settings)
         print(f"VACUUM ANALYZE: {len(done)} tables in raw, core, search ({sum(s for _, s in done):.1f}s)")
@@ -328,12 +331,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that open an ops.sync_jobs job: SIGTERM (like Ctrl-C) closes it as failed instead of leaving it running.
+JOB_COMMANDS = ("run", "sync", "embed")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_cli_logging(args.verbose)
+    from partner_sync.interrupts import Terminated, install, interruption
+
+    if args.command in JOB_COMMANDS:
+        install()  # `kill` or Ctrl-C of a run closes its job as failed
     try:
         return args.func(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        how = interruption(exc)
+        print(f"partner_sync {args.command}: interrupted by {how}; a running job was marked failed",
+              file=sys.stderr)
+        return 143 if how == "SIGTERM" else 130
     except ConfigError as exc:
         print(f"partner_sync: {exc}", file=sys.stderr)
         return 2

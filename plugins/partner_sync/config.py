@@ -150,6 +150,9 @@ class Settings:
     embed_image: str = "partner-sync:latest"
     embed_namespace: str = "airflow"
     embed_gpus: int = 1
+    # A job still running this long after its (last) start lost its process: the sweeper marks it abandoned
+    # (at every job start and in maintenance). PARTNER_SYNC_JOB_TIMEOUT, e.g. 12h (default), 90m, 30s.
+    job_timeout_seconds: float = 12 * 3600.0
 
     @property
     def include_dir(self) -> Path:
@@ -242,6 +245,18 @@ def _durations(env: Mapping[str, str], key: str, default: str, problems: list[st
     return tuple(out)
 
 
+def _job_timeout(env: Mapping[str, str], problems: list[str]) -> float:
+    """PARTNER_SYNC_JOB_TIMEOUT: one positive duration (30s, 90m, 12h; a bare number is minutes)."""
+    before = len(problems)
+    found = _durations(env, "PARTNER_SYNC_JOB_TIMEOUT", "12h", problems)
+    if len(found) != 1:
+        if len(problems) == before:
+            problems.append(f"PARTNER_SYNC_JOB_TIMEOUT={env.get('PARTNER_SYNC_JOB_TIMEOUT')!r} must be one "
+                            "positive duration like 12h or 90m")
+        return 12 * 3600.0
+    return found[0]
+
+
 def _bool(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
     raw = (env.get(key) or "").strip().lower()
     if not raw:
@@ -320,6 +335,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or None,
         smtp_conn_id=env.get("PARTNER_SYNC_SMTP_CONN_ID") or "smtp_default",
         alert_on_first_failure=_bool(env, "PARTNER_SYNC_ALERT_ON_FIRST_FAILURE", False, problems),
+        job_timeout_seconds=_job_timeout(env, problems),
         **_search_settings(env, problems),
         **_api_settings(env, problems),
     )

@@ -10,7 +10,8 @@ from typing import Any
 from partner_sync.database import Database, mask_dsn
 from partner_sync.sql_files import load_sql
 
-JOB_STATUSES = ("pending", "running", "success", "partial", "failed", "pending_retry")
+# abandoned: left running by a process that died (kill -9); set by the sweeper (``Journal.sweep_abandoned``)
+JOB_STATUSES = ("pending", "running", "success", "partial", "failed", "pending_retry", "abandoned")
 
 
 @dataclass
@@ -95,6 +96,11 @@ class Journal:
         return bool(self.db.execute_query(self._sql("fail_open_job"), {
             "job_id": job_id, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str)}))
+
+    def sweep_abandoned(self, timeout_seconds: float) -> list[tuple[uuid.UUID, str]]:
+        """Mark jobs still running ``timeout_seconds`` after their last start as abandoned: (job id, source)."""
+        rows = self.db.execute_query(self._sql("sweep_abandoned"), {"seconds": float(timeout_seconds)})
+        return [(r[0], r[1]) for r in rows]
 
     def stage_details(self, job_id: uuid.UUID) -> dict[str, Any]:
         """Each stage's recorded outcome (config->'stages'): all that closing a job needs to read."""

@@ -7,6 +7,7 @@ journals; nothing is written back into a shared context. ``STAGE_FUNCTIONS`` map
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -17,10 +18,12 @@ from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.embed.stage import run_embed_stage
 from partner_sync.failures import classify
+from partner_sync.interrupts import closing_on_interrupt, interruption
 from partner_sync.logs import kv
 from partner_sync.ops import Journal
 from partner_sync.run_request import RunOutcome, RunRequest, RunResources, StageResult
 from partner_sync.source_defs import SourceDef, load_source
+from partner_sync.sql_files import load_sql
 from partner_sync.transform import run_transform_stage
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ def open_job(settings: Settings, warehouse: Database, source: SourceDef, *, full
         raise ValueError(f"source {source.name}: unknown table(s) {', '.join(unknown)}; "
                          f"defined: {', '.join(source.tables)}")
     journal = _journal(settings, warehouse)
+    sweep_abandoned(settings, journal)
     if airflow and airflow.get("run_id"):
         job_id = journal.reopen_job(source.name, airflow)
         if job_id is not None:
@@ -102,6 +106,30 @@ def open_job(settings: Settings, warehouse: Database, source: SourceDef, *, full
     return job_id
 
 
+def sweep_abandoned(settings: Settings, journal: Journal) -> list[tuple[uuid.UUID, str]]:
+    """Jobs left running by a dead process (kill -9) past PARTNER_SYNC_JOB_TIMEOUT become ``abandoned``; runs
+    at every job start and in maintenance."""
+    swept = journal.sweep_abandoned(settings.job_timeout_seconds)
+    for job_id, source in swept:
+        log.warning(kv("job.abandoned", job=job_id, source=source, timeout_s=settings.job_timeout_seconds))
+    return swept
+
+
+def _close_interrupted(request: RunRequest, res: RunResources, stage: str, how: str) -> None:
+    """SIGTERM / Ctrl-C in a CLI run: the job is failed, on a fresh connection (the pool's one may be mid-query)."""
+    from partner_sync.database import connect
+
+    try:
+        with connect(res.settings.conn("warehouse_db")) as conn:
+            conn.execute(load_sql(res.settings.include_dir, "ops/fail_open_job"), {
+                "job_id": request.job_id, "error_message": f"{stage}: interrupted by {how}",
+                "error_details": json.dumps({"stage": stage, "kind": "interrupted", "transient": True,
+                                             "signal": how, "closed_by": "cli"})})
+        log.error(kv("job.interrupted", source=request.source.name, job=request.job_id, stage=stage, signal=how))
+    except Exception as exc:  # noqa: BLE001 - the interruption is what the user must see; the sweeper is the net
+        log.error(kv("job.interrupt_not_recorded", job=request.job_id, error=exc))
+
+
 def run_stage(request: RunRequest, res: RunResources, stage: str,
               earlier: Mapping[str, StageResult] | None = None) -> StageResult:
     """Run one stage and journal its result; a failure is journaled (and, outside Airflow, closes the job)
@@ -111,9 +139,18 @@ def run_stage(request: RunRequest, res: RunResources, stage: str,
     journal = _journal(res.settings, res.warehouse)
     started = time.monotonic()
     try:
-        result = STAGE_FUNCTIONS[stage](request, res, earlier or {})
+        if request.close_on_failure:
+            with closing_on_interrupt(lambda how: _close_interrupted(request, res, stage, how)):
+                result = STAGE_FUNCTIONS[stage](request, res, earlier or {})
+        else:
+            result = STAGE_FUNCTIONS[stage](request, res, earlier or {})
     except Exception as exc:
         result = StageResult(stage, error=exc)
+    except BaseException as exc:  # SIGTERM (the CLI's handler) or Ctrl-C: never leave the job running
+        how = interruption(exc)
+        if how and request.close_on_failure:
+            _close_interrupted(request, res, stage, how)
+        raise
     seconds = round(time.monotonic() - started, 3)
     if result.error is not None:
         failure = classify(result.error)
