@@ -248,7 +248,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"warehouse {conn.masked}")
     print(tabulate(counts, headers=["schema", "table", "rows"], tablefmt="simple", intfmt=","))
     if args.sources:
-        for conn_id in ("odoo_db", "apn_db"):
+        from partner_sync.source_defs import effective_source, load_sources
+
+        database_sources = [effective_source(settings, s) for s in load_sources(settings.include_dir).values()]
+        for conn_id in dict.fromkeys(s.connection_id for s in database_sources if s.mode == "database"):
             src = settings.conn(conn_id)
             print(f"\nsource {conn_id} {src.masked}")
             print(tabulate(row_counts(src, ("public",)), headers=["schema", "table", "rows"], tablefmt="simple",
@@ -283,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one source's five stages outside Airflow",
                        description="extract -> raw_load -> transform -> validate -> embed for one source, "
                                    "journaled in ops.sync_jobs.")
-    p.add_argument("source", help="source name from include/sources/*.yml (odoo, apn)")
+    p.add_argument("source", help="source name from include/sources/*.yml (e.g. odoo, apn)")
     p.add_argument("--full", action="store_true", help="full refresh instead of incremental")
     p.add_argument("--tables", type=cli_args.table_list, help="comma-separated subset of the source's tables")
     p.set_defaults(func=cmd_run)

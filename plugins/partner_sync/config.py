@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
 
-CONNECTION_IDS = ("warehouse_db", "odoo_db", "apn_db")
+WAREHOUSE_CONNECTION = "warehouse_db"
 # Database names used on the embedded server when no connection is configured.
 EMBEDDED_DATABASES = {"warehouse_db": "partner_sync", "odoo_db": "odoo_demo", "apn_db": "apn_demo"}
 _LIBPQ_PARAMS = {
@@ -130,10 +130,8 @@ class Settings:
     # API extract modes (docs/api_sources.md): per-source mode overrides (PARTNER_SYNC_<SOURCE>_MODE), the
     # Partner Central catalog and request budget, the Odoo RPC page size, and the API connections' raw values
     # (AIRFLOW_CONN_ODOO_API, AIRFLOW_CONN_AWS_PARTNER_CENTRAL) -- secrets, never in repr or logs.
-    source_modes: Mapping[str, str] = field(default_factory=dict)
-    apn_catalog: str | None = None
-    apn_request_budget: int | None = None
-    odoo_page_size: int | None = None
+    # source name -> {option: value} from the variables its YAML names under ``overrides:``
+    source_overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     api_connections: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Embeddings, search and matching (partner_sync.embed, .search, .match)
     embedding_backend: str = "sentence-transformers"  # or "http" (TEI /embed, OpenAI /v1/embeddings)
@@ -168,19 +166,16 @@ class Settings:
 
     def source_options(self, source: str) -> dict:
         """Configuration overrides for one source's definition (``SourceDef.with_overrides``)."""
-        options: dict = {"mode": self.source_modes.get(source)}
-        if source == "apn":
-            options.update(catalog=self.apn_catalog, request_budget=self.apn_request_budget)
-        if source == "odoo":
-            options.update(page_size=self.odoo_page_size)
-        return options
+        return dict(self.source_overrides.get(source) or {})
 
     def conn(self, conn_id: str) -> ConnSpec:
         """The configured connection, or the embedded server's database for that id."""
         if conn_id in self.connections:
             return self.connections[conn_id]
         if conn_id not in EMBEDDED_DATABASES:
-            raise ConfigError([f"unknown connection id {conn_id!r}; known: {', '.join(CONNECTION_IDS)}"])
+            known = sorted({*self.connections, *EMBEDDED_DATABASES})
+            raise ConfigError([f"unknown connection id {conn_id!r} (set AIRFLOW_CONN_{conn_id.upper()}); "
+                               f"known: {', '.join(known)}"])
         from partner_sync.embedded import EmbeddedServer
 
         server = EmbeddedServer(self.home, port=self.embedded_port)
@@ -281,15 +276,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     problems: list[str] = []
     project_dir = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
     home = Path(env.get("PARTNER_SYNC_HOME") or project_dir / ".local").resolve()
+    from partner_sync.source_defs import readable_sources
+
+    sources = readable_sources(project_dir / "include")
+    # the warehouse, then every connection a source YAML names (its connection_id)
+    connection_ids = list(dict.fromkeys([WAREHOUSE_CONNECTION, *(s.connection_id for s in sources)]))
     connections: dict[str, ConnSpec] = {}
-    for conn_id in CONNECTION_IDS:
+    for conn_id in connection_ids:
         raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
         if raw:
             try:
                 connections[conn_id] = parse_connection(conn_id, raw)
             except (ValueError, TypeError) as exc:
                 problems.append(f"AIRFLOW_CONN_{conn_id.upper()}: {exc}")
-    configured = [c for c in CONNECTION_IDS if env.get(f"AIRFLOW_CONN_{c.upper()}")]
+    configured = [c for c in connection_ids if env.get(f"AIRFLOW_CONN_{c.upper()}")]
     if configured and "warehouse_db" not in configured:
         problems.append("AIRFLOW_CONN_WAREHOUSE_DB is required once any connection is configured "
                         "(otherwise every database is on the embedded server)")
@@ -337,6 +337,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         alert_on_first_failure=_bool(env, "PARTNER_SYNC_ALERT_ON_FIRST_FAILURE", False, problems),
         job_timeout_seconds=_job_timeout(env, problems),
         **_search_settings(env, problems),
+        source_overrides=_source_overrides(env, sources, problems),
         **_api_settings(env, problems),
     )
     problems.extend(validate_config(settings))
@@ -399,24 +400,27 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
 
 
 API_CONNECTION_IDS = ("odoo_api", "aws_partner_central")
-_MODES = ("database", "odoo_rpc", "partner_central")
-MODE_VARIABLES = {"odoo": "PARTNER_SYNC_ODOO_MODE", "apn": "PARTNER_SYNC_APN_MODE"}
+
+
+def _source_overrides(env: Mapping[str, str], sources: list, problems: list[str]) -> dict[str, dict[str, object]]:
+    """Per-source options set from the environment: each source YAML's ``overrides:`` names the variables."""
+    from partner_sync.source_defs import SourceDefinitionError, parse_override
+
+    out: dict[str, dict[str, object]] = {}
+    for source in sources:
+        for option, variable in source.overrides:
+            raw = (env.get(variable) or "").strip()
+            if not raw:
+                continue
+            try:
+                out.setdefault(source.name, {})[option] = parse_override(option, raw, variable)
+            except SourceDefinitionError as exc:
+                problems.append(str(exc))
+    return out
 
 
 def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
-    """Extract-mode overrides and API connections; a malformed value is a problem (its secret masked)."""
-    modes = {}
-    for source, key in MODE_VARIABLES.items():
-        value = (env.get(key) or "").strip()
-        if value:
-            if value not in _MODES:
-                problems.append(f"{key}={value!r} must be one of {', '.join(_MODES)}")
-            modes[source] = value
-    catalog = env.get("PARTNER_SYNC_APN_CATALOG") or None
-    if catalog is not None and catalog not in ("AWS", "Sandbox"):
-        problems.append(f"PARTNER_SYNC_APN_CATALOG={catalog!r} must be AWS or Sandbox")
-    budget = _int(env, "PARTNER_SYNC_APN_REQUEST_BUDGET", 0, problems, minimum=1) or None
-    page = _int(env, "PARTNER_SYNC_ODOO_PAGE_SIZE", 0, problems, minimum=1) or None
+    """API connections; a malformed value is a problem (its secret masked)."""
     api_connections = {}
     for conn_id in API_CONNECTION_IDS:
         raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
@@ -429,8 +433,7 @@ def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
             parse_odoo_connection(api_connections["odoo_api"])
         except ValueError as exc:
             problems.append(f"AIRFLOW_CONN_ODOO_API: {exc}")
-    return {"source_modes": modes, "apn_catalog": catalog, "apn_request_budget": budget,
-            "odoo_page_size": page, "api_connections": api_connections}
+    return {"api_connections": api_connections}
 
 
 def validate_config(settings: Settings) -> list[str]:

@@ -118,7 +118,7 @@ def run_embed_stage(request: "RunRequest", res: "RunResources", earlier: Any = N
     """The embed stage (``partner_sync.pipeline.STAGE_FUNCTIONS``): the source's own core tables."""
     from partner_sync.run_request import StageResult
 
-    entities = entities_for_source(request.source.name)
+    entities = entities_for_source(request.source.name, res.settings.include_dir)
     if not entities:
         return StageResult("embed", "noop", notes={"reason": f"source {request.source.name} has no core tables "
                                                              "to embed"})
