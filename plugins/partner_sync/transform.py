@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -107,6 +108,61 @@ def _missing_raw_tables(conn: psycopg.Connection, template: str) -> list[str]:
     return [f"raw.{n}" for n in names if n not in present]
 
 
+# Column lists a template leaves to the engine: the columns its ``rows`` CTE yields that the target has
+# (``{columns}``), those minus the target's key (``{set_columns}``) and their values as ``t.col``,
+# ``EXCLUDED.col`` (upserts) or ``r.col`` (``UPDATE ... FROM rows r``). A new core column is then one edit in
+# the SELECT (plus its migration), as raw/upsert.sql does for raw tables.
+_PLACEHOLDER = re.compile(r"\{(columns|set_columns|t_values|excluded_values|r_values)\}")
+_ROWS_END = re.compile(r"\)\s*,\s*up\s+AS\s*\(", re.IGNORECASE)
+_ON_CONFLICT = re.compile(r"ON\s+CONFLICT\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+def target_table(tdef: TransformDef) -> str:
+    """The core table a target writes (``core.ace_opportunities.funding`` writes ``core.ace_opportunities``)."""
+    return ".".join(tdef.target.split(".")[:2])
+
+
+def expand_columns(conn: psycopg.Connection, text: str, table: str, params: dict[str, Any]) -> str:
+    """The template with its column placeholders filled from the ``rows`` CTE and the target's catalog."""
+    if not _PLACEHOLDER.search(text):
+        return text
+    end = _ROWS_END.search(text)
+    if end is None:
+        raise TransformError(f"template for {table} uses column placeholders but has no CTE `rows` followed by "
+                             "`up` (WITH ... rows AS (SELECT ...), up AS (INSERT/UPDATE ...) ...)")
+    probe = text[:end.start()] + ")\nSELECT * FROM rows LIMIT 0"
+    yielded = [d.name for d in conn.execute(probe, params).description]
+    schema, name = table.split(".", 1)
+    rel = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)).fetchone()[0]
+    if rel is None:
+        raise TransformError(f"target table {table} does not exist (run `partner_sync migrate`)")
+    catalog = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+        "ORDER BY attnum", (rel,)).fetchall()]
+    unknown = [c for c in yielded if c not in catalog]
+    if unknown:
+        raise TransformError(f"rows of the template for {table} yield column(s) {', '.join(unknown)} that {table} "
+                             "does not have: add them with a migration (sql/NNN_*.sql) or rename them in the SELECT")
+    conflict = _ON_CONFLICT.search(text)
+    if conflict:
+        key = [c.strip().strip('"') for c in conflict.group(1).split(",")]
+    else:
+        key = [r[0] for r in conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary", (rel,)).fetchall()]
+    settable = [c for c in yielded if c not in key]
+    if not settable:
+        raise TransformError(f"rows of the template for {table} yield only its key ({', '.join(key)})")
+
+    def listed(prefix: str, names: list[str]) -> str:
+        return ", ".join((prefix + sql.Identifier(c).as_string(conn)) for c in names)
+
+    lists = {"columns": listed("", yielded), "set_columns": listed("", settable),
+             "t_values": listed("t.", settable), "excluded_values": listed("EXCLUDED.", settable),
+             "r_values": listed("r.", settable)}
+    return _PLACEHOLDER.sub(lambda m: lists[m.group(1)], text)
+
+
 def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef, *, job_id: uuid.UUID,
                      full: bool = False, lang: str = "en_US", overlap: timedelta = timedelta(minutes=5),
                      texts: tuple[str, str | None] | None = None,
@@ -142,6 +198,7 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (tdef.target,))
                 mark = conn.execute("SELECT now()").fetchone()[0]
+                main = expand_columns(conn, main, target_table(tdef), params)
                 result.inserted, result.updated, result.lineage_rows = conn.execute(main, params).fetchone()
                 if delete:
                     result.deleted = conn.execute(delete, params).fetchone()[0]
@@ -151,7 +208,12 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
         except psycopg.Error as exc:
             error = str(exc).strip().splitlines()[0]
             conn.rollback()
-            bad = _offending_ids(conn, tdef, main, params)
+            try:
+                main = expand_columns(conn, main, target_table(tdef), params)
+                bad = _offending_ids(conn, tdef, main, params)
+            except (psycopg.Error, TransformError):
+                conn.rollback()
+                bad = []
             raise TransformError(
                 f"template {tdef.template}.sql failed, {tdef.target} rolled back (raw untouched): {error}; "
                 f"offending {tdef.driving_table}.{tdef.key}: {', '.join(bad) if bad else 'not isolated to rows'}"
