@@ -276,26 +276,28 @@ def _passed(check: dict, checked: int, failed: int) -> bool:
     return failed == 0
 
 
-def run_validate_stage(ctx: Any) -> dict[str, Any]:
-    """Pipeline hook: record every check, then fail on any failed check of severity error."""
+def run_validate_stage(request: Any, res: Any, earlier: Any = None) -> Any:
+    """Pipeline stage: record every check, then fail on any failed check of severity error."""
     from partner_sync.ops import Journal
+    from partner_sync.run_request import StageResult
 
-    job = Journal(ctx.warehouse, ctx.settings.include_dir).get_job(ctx.job_id)
+    job = Journal(res.warehouse, res.settings.include_dir).get_job(request.job_id)
     targets = (((job.get("config") or {}).get("stages") or {}).get("transform") or {}).get("targets") or {}
     skip = {t: d["mode"] for t, d in targets.items() if str(d.get("mode", "")).startswith("skipped")}
-    as_of = ctx.data_interval[1] if ctx.data_interval else ctx.upper_bound  # what this run read up to
-    results = run_checks(ctx.settings, ctx.source, ctx.job_id, skip, as_of=as_of)
+    results = run_checks(res.settings, request.source, request.job_id, skip, as_of=request.as_of)
     failed_errors = [r for r in results if r.passed is False and r.severity == "error"]
-    detail = {"checks": len(results), "passed": sum(bool(r.passed) for r in results),
-              "skipped": [r.name for r in results if r.passed is None],
-              "failed_warn": [r.name for r in results if r.passed is False and r.severity == "warn"],
-              "failed_error": [r.name for r in failed_errors]}
+    notes = {"checks": len(results), "passed": sum(bool(r.passed) for r in results),
+             "skipped": [r.name for r in results if r.passed is None],
+             "failed_warn": [r.name for r in results if r.passed is False and r.severity == "warn"],
+             "failed_error": [r.name for r in failed_errors]}
     if failed_errors:
-        ctx.detail_on_failure = detail
-        raise ChecksFailed(f"{len(failed_errors)} data-quality check(s) failed for {ctx.source.name}: " + "; ".join(
-            f"{r.name} ({r.failed} of {r.checked} failed; e.g. {', '.join(map(str, r.details.get('sample_keys', [])[:5]))})"
-            for r in failed_errors), [r.name for r in failed_errors])
-    return detail
+        error = ChecksFailed(f"{len(failed_errors)} data-quality check(s) failed for {request.source.name}: "
+                             + "; ".join(f"{r.name} ({r.failed} of {r.checked} failed; e.g. "
+                                         f"{', '.join(map(str, r.details.get('sample_keys', [])[:5]))})"
+                                         for r in failed_errors), [r.name for r in failed_errors])
+        return StageResult("validate", "failed", failures={"failed_checks": notes["failed_error"]}, notes=notes,
+                           error=error)
+    return StageResult("validate", notes=notes)
 
 
 def report(conn_spec, job_id: str | None = None) -> tuple[dict | None, list[dict]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from partner_sync import cli_search
+from partner_sync import cli_args, cli_search
 from partner_sync.cli_settings import cli_settings
 from partner_sync.config import ConfigError, Settings
 from partner_sync.dev.embedded import EMBEDDED_DATABASES
@@ -105,16 +105,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.uses_embedded:
         _server(settings).up()
-    job_id, results, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args))
-    print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.detail.get("reason", "")] for r in results],
+    job_id, results, outcome = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args))
+    print(tabulate([[r.stage, r.status, f"{r.seconds:.2f}", r.notes.get("reason", "")] for r in results],
                    headers=["stage", "status", "seconds", "note"], tablefmt="simple"))
-    _print_loads(ctx.loads)
-    print(f"job {job_id}: {ctx.status}")
+    _print_loads(outcome.loads)
+    print(f"job {job_id}: {outcome.status}")
     return 0
 
 
 def _tables(args: argparse.Namespace) -> list[str] | None:
-    return [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    return args.tables or None
 
 
 def _print_loads(loads: list) -> None:
@@ -142,13 +142,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        tablefmt="simple", intfmt=","))
         print(f"job {report.job_id}: {report.status}")
         return 0
-    try:
-        job_id, _, ctx = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args),
+    job_id, _, outcome = run_source(settings, args.source, full_refresh=args.full, tables=_tables(args),
                                     stages=("extract", "raw_load"))
-    except Exception:
-        raise
-    _print_loads(ctx.loads)
-    print(f"job {job_id}: {ctx.status}")
+    _print_loads(outcome.loads)
+    print(f"job {job_id}: {outcome.status}")
     return 0
 
 
@@ -188,6 +185,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         ids = [j["job_id"] for j in newest_jobs(conn, settings.include_dir)]
     reports = [report(conn, job_id) for job_id in ids]
     reports = [(job, rows) for job, rows in reports if job is not None]
+    if args.job and not reports:
+        print(f"partner_sync report: job {args.job} does not exist in ops.sync_jobs of {conn.masked}",
+              file=sys.stderr)
+        return 3
     if args.json:
         newest = max(reports, key=lambda r: r[0]["started_at"], default=(None, []))
         print(json.dumps({"job": newest[0], "checks": newest[1],
@@ -195,7 +196,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          default=str, indent=2))
         return 0 if reports else 3
     if not reports:
-        print(f"no job {args.job}" if args.job else "no sync jobs recorded yet (run a sync: partner_sync run odoo)")
+        print("no sync jobs recorded yet (run a sync: partner_sync run <source>)")
         return 3
     for n, (job, rows) in enumerate(reports):
         if n:
@@ -224,15 +225,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # -- maintenance ----------------------------------------------------------------------------------
 def cmd_maintenance(args: argparse.Namespace) -> int:
-    from partner_sync.maintenance import prune_ops, vacuum_analyze
+    from partner_sync.maintenance import prune_ops, sweep_abandoned, vacuum_analyze
 
     settings = _settings()
+    swept = sweep_abandoned(settings)
+    print(f"abandoned jobs (running longer than {settings.job_timeout_seconds:g}s since their last start): "
+          + (", ".join(f"{source} {job}" for job, source in swept) or "none"))
     if not args.skip_vacuum:
         done = vacuum_analyze(settings)
         print(f"VACUUM ANALYZE: {len(done)} tables in raw, core, search ({sum(s for _, s in done):.1f}s)")
-    counts = prune_ops(settings, args.prune_days or settings.ops_retention_days)
-    print("pruned ops rows older than "
-          f"{args.prune_days or settings.ops_retention_days} days: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    days = settings.ops_retention_days if args.prune_days is None else args.prune_days
+    counts = prune_ops(settings, days)
+    print(f"pruned ops rows older than {days} days: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
 
@@ -246,7 +250,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"warehouse {conn.masked}")
     print(tabulate(counts, headers=["schema", "table", "rows"], tablefmt="simple", intfmt=","))
     if args.sources:
-        for conn_id in ("odoo_db", "apn_db"):
+        from partner_sync.source_defs import effective_source, load_sources
+
+        database_sources = [effective_source(settings, s) for s in load_sources(settings.include_dir).values()]
+        for conn_id in dict.fromkeys(s.connection_id for s in database_sources if s.mode == "database"):
             src = settings.conn(conn_id)
             print(f"\nsource {conn_id} {src.masked}")
             print(tabulate(row_counts(src, ("public",)), headers=["schema", "table", "rows"], tablefmt="simple",
@@ -281,9 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one source's five stages outside Airflow",
                        description="extract -> raw_load -> transform -> validate -> embed for one source, "
                                    "journaled in ops.sync_jobs.")
-    p.add_argument("source", help="source name from include/sources/*.yml (odoo, apn)")
+    p.add_argument("source", help="source name from include/sources/*.yml (e.g. odoo, apn)")
     p.add_argument("--full", action="store_true", help="full refresh instead of incremental")
-    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.add_argument("--tables", type=cli_args.table_list, help="comma-separated subset of the source's tables")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sync", help="extract + raw load of one source (per-table counts)",
@@ -291,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "deletions), incremental by default.")
     p.add_argument("source", help="source name (odoo, apn)")
     p.add_argument("--full", action="store_true", help="reload everything, ignoring watermarks")
-    p.add_argument("--tables", help="comma-separated subset of the source's tables")
+    p.add_argument("--tables", type=cli_args.table_list, help="comma-separated subset of the source's tables")
     p.add_argument("--reconcile", action="store_true",
                    help="compare per-row hashes with the source and reload rows the change cursor missed")
     p.set_defaults(func=cmd_sync)
@@ -306,13 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the newest job of each source and its data-quality checks",
                        description="Print the newest sync job of each source with its data-quality checks "
                                    "(failures of error checks counted apart from warnings), or one --job.")
-    p.add_argument("--job", help="sync job id (default: the newest job of each source)")
+    p.add_argument("--job", type=cli_args.job_id, help="sync job id (default: the newest job of each source)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("maintenance", help="VACUUM ANALYZE raw/core/search and prune old ops rows",
                        description="Weekly housekeeping (also the partner_sync_maintenance DAG).")
-    p.add_argument("--prune-days", type=int, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
+    p.add_argument("--prune-days", type=cli_args.positive_days, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
     p.add_argument("--skip-vacuum", action="store_true", help="only prune")
     p.set_defaults(func=cmd_maintenance)
 
@@ -329,12 +336,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that open an ops.sync_jobs job: SIGTERM (like Ctrl-C) closes it as failed instead of leaving it running.
+JOB_COMMANDS = ("run", "sync", "embed")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_cli_logging(args.verbose)
+    from partner_sync.interrupts import Terminated, install, interruption
+
+    if args.command in JOB_COMMANDS:
+        install()  # `kill` or Ctrl-C of a run closes its job as failed
     try:
         return args.func(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        how = interruption(exc)
+        print(f"partner_sync {args.command}: interrupted by {how}; a running job was marked failed",
+              file=sys.stderr)
+        return 143 if how == "SIGTERM" else 130
     except ConfigError as exc:
         print(f"partner_sync: {exc}", file=sys.stderr)
         return 2

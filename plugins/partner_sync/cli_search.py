@@ -19,9 +19,6 @@ from tabulate import tabulate
 from partner_sync.cli_settings import cli_settings
 from partner_sync.config import Settings
 
-SOURCES = ("odoo", "apn")
-
-
 def _settings() -> Settings:
     settings = cli_settings()
     if settings.uses_embedded:
@@ -44,32 +41,41 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from partner_sync import pipeline
     from partner_sync.database import Database
 
+    from partner_sync.source_defs import load_sources
+
     settings = _settings()
-    sources = list(SOURCES) if args.source == "all" else [args.source]
+    defined = list(load_sources(settings.include_dir))
+    if args.source != "all" and args.source not in defined:
+        print(f"partner_sync embed: unknown source {args.source!r}; defined: {', '.join(defined)} or all "
+              f"(include/sources/*.yml)", file=sys.stderr)
+        return 2
+    sources = defined if args.source == "all" else [args.source]
     if (args.job or args.finish_job) and len(sources) != 1:
-        print("partner_sync embed: --job/--finish-job need one source (odoo or apn)", file=sys.stderr)
+        print(f"partner_sync embed: --job/--finish-job need one source (one of {', '.join(defined)})",
+              file=sys.stderr)
         return 2
     if args.finish_job and not args.job:
         print("partner_sync embed: --finish-job needs --job", file=sys.stderr)
         return 2
     if args.recreate:
         _recreate(settings)
-        sources = list(SOURCES)
+        sources = defined
     rows: list[list[Any]] = []
     for source in sources:
         if args.job:  # a stage of a job opened elsewhere (a DAG's extract task): journal it there
             from partner_sync.source_defs import load_source
 
-            with Database.from_settings(settings) as warehouse:
-                ctx = pipeline.StageContext(settings, load_source(settings.include_dir, source),
-                                            uuid.UUID(args.job), warehouse)
-                result = pipeline.run_stage(ctx, "embed")
-                status = (pipeline.finish_job(settings, warehouse, ctx.job_id, "success") if args.finish_job
+            from partner_sync.run_request import RunRequest, RunResources
+
+            job_id = uuid.UUID(args.job)
+            src = load_source(settings.include_dir, source)
+            with Database.from_settings(settings) as warehouse, RunResources(settings, warehouse, src) as res:
+                result = pipeline.run_stage(RunRequest(src, job_id), res, "embed")
+                status = (pipeline.finish_job(settings, warehouse, job_id, "success") if args.finish_job
                           else "running")
-            job_id = ctx.job_id
         else:
-            job_id, results, ctx = pipeline.run_source(settings, source, stages=("embed",))
-            result, status = results[0], ctx.status
+            job_id, results, outcome = pipeline.run_source(settings, source, stages=("embed",))
+            result, status = results[0], outcome.status
         rows.extend(_embed_rows(source, result.detail))
         print(f"job {job_id} ({source}): {status}", file=sys.stderr)
     print(tabulate(rows, headers=EMBED_HEADERS, tablefmt="simple", intfmt=","))
@@ -213,7 +219,15 @@ def _fmt(value: Any) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     from partner_sync.search import semantic_search
 
+    from partner_sync.embed.texts import entity as find_entity
+
     settings = _settings()
+    if args.entity:
+        try:
+            find_entity(args.entity, settings.include_dir)
+        except ValueError as exc:
+            print(f"partner_sync search: --entity: {exc}", file=sys.stderr)
+            return 2
     hits = semantic_search(settings, args.text, entity=args.entity, k=args.k)
     if args.json:
         print(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=1))
@@ -283,8 +297,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "odoo_opportunities + aws_accounts; apn: ace_opportunities). Only new or changed "
                                    "texts, or texts of another model, are embedded; rows gone from core lose "
                                    "their embeddings. The command a Kubernetes GPU pod runs.")
-    p.add_argument("source", nargs="?", choices=[*SOURCES, "all"], default="all",
-                   help="whose tables: odoo, apn or all (default all)")
+    p.add_argument("source", nargs="?", default="all",
+                   help="whose tables: a source of include/sources/*.yml (odoo, apn ...) or all (default all)")
     p.add_argument("--job", "--job-id", dest="job", help="record the stage in this existing ops.sync_jobs job "
                                                         "(a DAG run's job: what a Kubernetes embed pod does)")
     p.add_argument("--finish-job", action="store_true", help="close that job afterwards (embed is the last stage)")
@@ -311,9 +325,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("search", help="semantic search: free text -> ranked opportunities / accounts",
                        description="Embed the text and return the nearest entities with the text that matched.")
-    p.add_argument("text", help="free text, e.g. \"oracle to aurora migration\"")
-    p.add_argument("--entity", choices=["odoo", "ace", "aws"], help="only this entity (default: all three)")
-    p.add_argument("--k", type=int, default=10, help="results (default 10)")
+    from partner_sync.cli_args import search_k, utf8_text
+
+    p.add_argument("text", type=utf8_text, help="free text, e.g. \"oracle to aurora migration\"")
+    p.add_argument("--entity", help="only this entity: an alias or core table a source YAML embeds "
+                                    "(odoo, ace, aws ...; default: all)")
+    p.add_argument("--k", type=search_k, default=10, help="results, 1 to 1000 (default 10)")
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(func=cmd_search)
 

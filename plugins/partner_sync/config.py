@@ -17,10 +17,10 @@ from typing import Callable, Mapping
 
 from partner_sync.connection_forms import ConnFields, ConnSpec, parse_connection, parse_odoo_connection
 
-__all__ = ["CONNECTION_IDS", "ConfigError", "ConnSpec", "Settings", "get_config", "load_settings",
+__all__ = ["WAREHOUSE_CONNECTION", "ConfigError", "ConnSpec", "Settings", "get_config", "load_settings",
            "parse_connection"]
 
-CONNECTION_IDS = ("warehouse_db", "odoo_db", "apn_db")
+WAREHOUSE_CONNECTION = "warehouse_db"
 
 
 class ConfigError(ValueError):
@@ -63,10 +63,8 @@ class Settings:
     # API extract modes (docs/api_sources.md): per-source mode overrides (PARTNER_SYNC_<SOURCE>_MODE), the
     # Partner Central catalog and request budget, the Odoo RPC page size, and the API connections' raw values
     # (AIRFLOW_CONN_ODOO_API, AIRFLOW_CONN_AWS_PARTNER_CENTRAL) -- secrets, never in repr or logs.
-    source_modes: Mapping[str, str] = field(default_factory=dict)
-    apn_catalog: str | None = None
-    apn_request_budget: int | None = None
-    odoo_page_size: int | None = None
+    # source name -> {option: value} from the variables its YAML names under ``overrides:``
+    source_overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     api_connections: Mapping[str, str | ConnFields] = field(default_factory=dict, repr=False)
     # Embeddings, search and matching (partner_sync.embed, .search, .match)
     embedding_backend: str = "sentence-transformers"  # or "http" (TEI /embed, OpenAI /v1/embeddings)
@@ -84,8 +82,14 @@ class Settings:
     embed_namespace: str = "airflow"
     embed_gpus: int = 1
     # How a connection id nobody configured resolves: None in production (a ConfigError naming the id); the CLI
-    # supplies the embedded dev server's databases (partner_sync.dev.embedded.with_embedded_fallback).
-    connection_fallback: Callable[[str], ConnSpec] | None = field(default=None, repr=False, compare=False)
+    # supplies the embedded dev server's databases (partner_sync.dev.embedded.with_embedded_fallback), which
+    # returns None for an id it has no database for.
+    connection_fallback: Callable[[str], ConnSpec | None] | None = field(default=None, repr=False, compare=False)
+    # The warehouse and every connection a source YAML names (empty: not checked)
+    connection_ids: tuple[str, ...] = ()
+    # A job still running this long after its (last) start lost its process: the sweeper marks it abandoned
+    # (at every job start and in maintenance). PARTNER_SYNC_JOB_TIMEOUT, e.g. 12h (default), 90m, 30s.
+    job_timeout_seconds: float = 12 * 3600.0
 
     @property
     def include_dir(self) -> Path:
@@ -101,22 +105,19 @@ class Settings:
 
     def source_options(self, source: str) -> dict:
         """Configuration overrides for one source's definition (``SourceDef.with_overrides``)."""
-        options: dict = {"mode": self.source_modes.get(source)}
-        if source == "apn":
-            options.update(catalog=self.apn_catalog, request_budget=self.apn_request_budget)
-        if source == "odoo":
-            options.update(page_size=self.odoo_page_size)
-        return options
+        return dict(self.source_overrides.get(source) or {})
 
     def conn(self, conn_id: str) -> ConnSpec:
         """The configured connection, else the caller's fallback (the CLI's embedded server), else a
         ConfigError naming the connection id."""
         if conn_id in self.connections:
             return self.connections[conn_id]
-        if conn_id not in CONNECTION_IDS:
-            raise ConfigError([f"unknown connection id {conn_id!r}; known: {', '.join(CONNECTION_IDS)}"])
-        if self.connection_fallback is not None:
-            return self.connection_fallback(conn_id)
+        if self.connection_ids and conn_id not in self.connection_ids:
+            raise ConfigError([f"unknown connection id {conn_id!r} (set AIRFLOW_CONN_{conn_id.upper()}); "
+                               f"known: {', '.join(self.connection_ids)}"])
+        found = self.connection_fallback(conn_id) if self.connection_fallback is not None else None
+        if found is not None:
+            return found
         raise ConfigError([f"connection {conn_id!r} is not configured: define the Airflow connection {conn_id} "
                            f"(UI, CLI or secrets backend) or set AIRFLOW_CONN_{conn_id.upper()}"])
 
@@ -179,6 +180,18 @@ def _durations(env: Mapping[str, str], key: str, default: str, problems: list[st
     return tuple(out)
 
 
+def _job_timeout(env: Mapping[str, str], problems: list[str]) -> float:
+    """PARTNER_SYNC_JOB_TIMEOUT: one positive duration (30s, 90m, 12h; a bare number is minutes)."""
+    before = len(problems)
+    found = _durations(env, "PARTNER_SYNC_JOB_TIMEOUT", "12h", problems)
+    if len(found) != 1:
+        if len(problems) == before:
+            problems.append(f"PARTNER_SYNC_JOB_TIMEOUT={env.get('PARTNER_SYNC_JOB_TIMEOUT')!r} must be one "
+                            "positive duration like 12h or 90m")
+        return 12 * 3600.0
+    return found[0]
+
+
 def _bool(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
     raw = (env.get(key) or "").strip().lower()
     if not raw:
@@ -203,15 +216,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     problems: list[str] = []
     project_dir = Path(env.get("PARTNER_SYNC_PROJECT_DIR") or _default_project_dir()).resolve()
     home = Path(env.get("PARTNER_SYNC_HOME") or project_dir / ".local").resolve()
+    from partner_sync.source_defs import readable_sources
+
+    sources = readable_sources(project_dir / "include")
+    # the warehouse, then every connection a source YAML names (its connection_id)
+    connection_ids = list(dict.fromkeys([WAREHOUSE_CONNECTION, *(s.connection_id for s in sources)]))
     connections: dict[str, ConnSpec] = {}
-    for conn_id in CONNECTION_IDS:
+    for conn_id in connection_ids:
         raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
         if raw:
             try:
                 connections[conn_id] = parse_connection(conn_id, raw)
             except (ValueError, TypeError) as exc:
                 problems.append(f"AIRFLOW_CONN_{conn_id.upper()}: {exc}")
-    configured = [c for c in CONNECTION_IDS if env.get(f"AIRFLOW_CONN_{c.upper()}")]
+    configured = [c for c in connection_ids if env.get(f"AIRFLOW_CONN_{c.upper()}")]
     if configured and "warehouse_db" not in configured:
         problems.append("AIRFLOW_CONN_WAREHOUSE_DB is required once any connection is configured "
                         "(otherwise every database is on the embedded server)")
@@ -237,6 +255,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         project_dir=project_dir,
         home=home,
         connections=connections,
+        connection_ids=tuple(connection_ids),
         embedding_model=env.get("PARTNER_SYNC_EMBEDDING_MODEL") or "BAAI/bge-m3",
         embedding_dim=dim,
         embedding_batch_size=_int(env, "PARTNER_SYNC_EMBEDDING_BATCH_SIZE", 64, problems, minimum=1),
@@ -257,7 +276,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         alert_from=env.get("PARTNER_SYNC_ALERT_FROM") or None,
         smtp_conn_id=env.get("PARTNER_SYNC_SMTP_CONN_ID") or "smtp_default",
         alert_on_first_failure=_bool(env, "PARTNER_SYNC_ALERT_ON_FIRST_FAILURE", False, problems),
+        job_timeout_seconds=_job_timeout(env, problems),
         **_search_settings(env, problems),
+        source_overrides=_source_overrides(env, sources, problems),
         **_api_settings(env, problems),
     )
     problems.extend(validate_config(settings))
@@ -320,24 +341,27 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
 
 
 API_CONNECTION_IDS = ("odoo_api", "aws_partner_central")
-_MODES = ("database", "odoo_rpc", "partner_central")
-MODE_VARIABLES = {"odoo": "PARTNER_SYNC_ODOO_MODE", "apn": "PARTNER_SYNC_APN_MODE"}
+
+
+def _source_overrides(env: Mapping[str, str], sources: list, problems: list[str]) -> dict[str, dict[str, object]]:
+    """Per-source options set from the environment: each source YAML's ``overrides:`` names the variables."""
+    from partner_sync.source_defs import SourceDefinitionError, parse_override
+
+    out: dict[str, dict[str, object]] = {}
+    for source in sources:
+        for option, variable in source.overrides:
+            raw = (env.get(variable) or "").strip()
+            if not raw:
+                continue
+            try:
+                out.setdefault(source.name, {})[option] = parse_override(option, raw, variable)
+            except SourceDefinitionError as exc:
+                problems.append(str(exc))
+    return out
 
 
 def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
-    """Extract-mode overrides and API connections; a malformed value is a problem (its secret masked)."""
-    modes = {}
-    for source, key in MODE_VARIABLES.items():
-        value = (env.get(key) or "").strip()
-        if value:
-            if value not in _MODES:
-                problems.append(f"{key}={value!r} must be one of {', '.join(_MODES)}")
-            modes[source] = value
-    catalog = env.get("PARTNER_SYNC_APN_CATALOG") or None
-    if catalog is not None and catalog not in ("AWS", "Sandbox"):
-        problems.append(f"PARTNER_SYNC_APN_CATALOG={catalog!r} must be AWS or Sandbox")
-    budget = _int(env, "PARTNER_SYNC_APN_REQUEST_BUDGET", 0, problems, minimum=1) or None
-    page = _int(env, "PARTNER_SYNC_ODOO_PAGE_SIZE", 0, problems, minimum=1) or None
+    """API connections; a malformed value is a problem (its secret masked)."""
     api_connections = {}
     for conn_id in API_CONNECTION_IDS:
         raw = env.get(f"AIRFLOW_CONN_{conn_id.upper()}")
@@ -348,8 +372,7 @@ def _api_settings(env: Mapping[str, str], problems: list[str]) -> dict:
             parse_odoo_connection(api_connections["odoo_api"])
         except ValueError as exc:
             problems.append(f"AIRFLOW_CONN_ODOO_API: {exc}")
-    return {"source_modes": modes, "apn_catalog": catalog, "apn_request_budget": budget,
-            "odoo_page_size": page, "api_connections": api_connections}
+    return {"api_connections": api_connections}
 
 
 def validate_config(settings: Settings) -> list[str]:

@@ -2,7 +2,7 @@
 
 ``sources/`` reads and ``raw/`` writes; neither imports the other. This is where they meet for callers that
 have no reader open yet (the CLI, reconciliation, tests); a run's stages share one reader through
-``pipeline.StageContext.reader``.
+``run_request.RunResources.reader``.
 """
 
 from __future__ import annotations

@@ -31,6 +31,17 @@ def vacuum_analyze(settings: Settings, schemas: tuple[str, ...] = DATA_SCHEMAS) 
     return done
 
 
+def sweep_abandoned(settings: Settings) -> list[tuple]:
+    """Jobs left running by a dead process past PARTNER_SYNC_JOB_TIMEOUT become ``abandoned`` (job id, source)."""
+    with connect(settings.conn("warehouse_db")) as conn:
+        rows = conn.execute(load_sql(settings.include_dir, "ops/sweep_abandoned"),
+                            {"seconds": settings.job_timeout_seconds}).fetchall()
+        conn.commit()
+    for job_id, source in rows:
+        log.warning(kv("maintenance.abandoned", job=job_id, source=source, timeout_s=settings.job_timeout_seconds))
+    return [tuple(r) for r in rows]
+
+
 def prune_ops(settings: Settings, days: int) -> dict[str, int]:
     """Delete ops rows older than ``days`` (running jobs are kept whatever their age)."""
     if days < 1:

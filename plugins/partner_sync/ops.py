@@ -10,7 +10,8 @@ from typing import Any
 from partner_sync.database import Database, mask_dsn
 from partner_sync.sql_files import load_sql
 
-JOB_STATUSES = ("pending", "running", "success", "partial", "failed", "pending_retry")
+# abandoned: left running by a process that died (kill -9); set by the sweeper (``Journal.sweep_abandoned``)
+JOB_STATUSES = ("pending", "running", "success", "partial", "failed", "pending_retry", "abandoned")
 
 
 @dataclass
@@ -59,6 +60,23 @@ class Journal:
             "job_id": job_id, "status": status, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str) if error_details else None}, fetch=False)
 
+    def settle_failed_job(self, job_id: uuid.UUID, status: str, where: str, failure: Any, *,
+                          table: str | None = None, failed_tables: dict[str, str] | None = None,
+                          failed_checks: list[str] | None = None, retry: dict[str, Any] | None = None) -> None:
+        """The one place a failed stage (or table) closes its job: ``failed`` (nothing will retry: the CLI, or
+        Airflow's last try) or ``pending_retry`` (Airflow retries; ``retry`` holds try_number and
+        next_attempt_at). ``failure`` is a ``failures.Failure``; the error names the stage and table."""
+        details: dict[str, Any] = {"stage": where.split(" ", 1)[0], "kind": failure.kind,
+                                   "transient": failure.transient, **(retry or {})}
+        if table is not None:
+            details["table"] = table
+            failed_tables = {table: mask_dsn(failure.message)[:2000], **(failed_tables or {})}
+        if failed_tables:
+            details["failed_tables"] = failed_tables
+        if failed_checks:
+            details["failed_checks"] = list(failed_checks)
+        self.finish_job(job_id, status, error=f"{where}: {failure.message}", error_details=details)
+
     def record_attempt(self, job_id: uuid.UUID, attempt: dict[str, Any]) -> None:
         """One Airflow try of a task, appended to config->'attempts'."""
         self.db.execute_query(self._sql("record_attempt"), {
@@ -78,6 +96,11 @@ class Journal:
         return bool(self.db.execute_query(self._sql("fail_open_job"), {
             "job_id": job_id, "error_message": mask_dsn(error) if error else None,
             "error_details": json.dumps(error_details, default=str)}))
+
+    def sweep_abandoned(self, timeout_seconds: float) -> list[tuple[uuid.UUID, str]]:
+        """Mark jobs still running ``timeout_seconds`` after their last start as abandoned: (job id, source)."""
+        rows = self.db.execute_query(self._sql("sweep_abandoned"), {"seconds": float(timeout_seconds)})
+        return [(r[0], r[1]) for r in rows]
 
     def stage_details(self, job_id: uuid.UUID) -> dict[str, Any]:
         """Each stage's recorded outcome (config->'stages'): all that closing a job needs to read."""

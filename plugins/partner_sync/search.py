@@ -17,7 +17,7 @@ from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.embed.base import Embedder
 from partner_sync.embed.factory import get_embedder
-from partner_sync.embed.texts import EMBEDDING_TYPES, ENTITIES, Entity, entity as find_entity
+from partner_sync.embed.texts import EMBEDDING_TYPES, Entity, entity as find_entity, load_entities
 
 NEAREST = """SELECT source_id, embedding_type, text_content, 1 - (embed_vector <=> {vec}) AS cosine
 FROM search.embeddings WHERE source_table = {table} AND embedding_type = {etype}
@@ -26,7 +26,7 @@ ORDER BY embed_vector <=> {vec} LIMIT {k}"""
 
 @dataclass(frozen=True)
 class SearchHit:
-    entity: str  # odoo | ace | aws
+    entity: str  # the entity's alias (include/sources/*.yml, embed:), e.g. odoo | ace | aws
     source_id: str
     score: float  # cosine similarity of the query and the matched text
     matched: str  # which text matched: identity | context
@@ -39,20 +39,23 @@ def _vector_literal(vector: np.ndarray) -> sql.Composable:
 
 
 def _labels(db: Database, ent: Entity, ids: Sequence[str]) -> dict[str, str]:
+    label = (sql.SQL("concat_ws(' / ', {})").format(sql.SQL(", ").join(map(sql.Identifier, ent.label)))
+             if ent.label else sql.SQL("NULL::text"))
     q = sql.SQL("SELECT {key}::text, {label} FROM core.{table} WHERE {key}::text = ANY(%s)").format(
-        key=sql.Identifier(ent.key), label=sql.SQL(ent.label_sql), table=sql.Identifier(ent.table))
+        key=sql.Identifier(ent.key), label=label, table=sql.Identifier(ent.table))
     return {k: v for k, v in db.execute_query(q, (list(ids),))}
 
 
 def semantic_search(settings: Settings, text: str, *, entity: str | None = None, k: int = 10,
                     db: Database | None = None, embedder: Embedder | None = None) -> list[SearchHit]:
-    """The ``k`` entities nearest to ``text`` (all three entities, or one: odoo, ace, aws), best first."""
+    """The ``k`` entities nearest to ``text`` (every embedded entity, or one by alias or table), best first."""
     if not text.strip():
         raise ValueError("search text is empty")
     if db is None:
         with Database.from_settings(settings) as own:
             return semantic_search(settings, text, entity=entity, k=k, db=own, embedder=embedder)
-    entities = [find_entity(entity)] if entity else list(ENTITIES.values())
+    entities = ([find_entity(entity, settings.include_dir)] if entity
+                else list(load_entities(settings.include_dir).values()))
     vector = (embedder or get_embedder(settings)).embed([text])[0]
     vec = _vector_literal(vector)
     best: dict[tuple[str, str], SearchHit] = {}

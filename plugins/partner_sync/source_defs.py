@@ -93,6 +93,45 @@ class TransformDef:
 
 
 @dataclass(frozen=True)
+class EmbedDef:
+    """A core table this source's embed stage keeps current; its texts are
+    ``include/sql/search/texts/<table>.sql``, its search label the ``label`` columns joined by ' / '."""
+
+    table: str
+    key: str = "source_id"
+    alias: str | None = None  # short name for `partner_sync search --entity` (default: the table)
+    label: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", tuple(self.label or ()))
+        for name in (self.table, self.key, *self.label):
+            if not isinstance(name, str) or not _IDENT.match(name):
+                raise SourceDefinitionError(f"embed: {name!r} is not a table or column name")
+
+
+# Source options a deployment may override from its environment (``overrides:`` in the YAML maps an option to
+# the variable that sets it); each option's type and allowed values.
+OVERRIDABLE = {"mode": MODES, "catalog": CATALOGS, "page_size": int, "request_budget": int, "rate_limit": float,
+               "timeout_seconds": float}
+
+
+def parse_override(option: str, raw: str, where: str) -> object:
+    """One override value from the environment, typed and checked; SourceDefinitionError naming ``where``."""
+    kind = OVERRIDABLE[option]
+    if isinstance(kind, tuple):
+        if raw not in kind:
+            raise SourceDefinitionError(f"{where}={raw!r} must be one of {', '.join(kind)}")
+        return raw
+    try:
+        value = kind(raw)
+        if value <= 0:
+            raise ValueError
+    except ValueError:
+        raise SourceDefinitionError(f"{where}={raw!r} must be a positive number") from None
+    return value
+
+
+@dataclass(frozen=True)
 class SourceDef:
     name: str
     connection_id: str
@@ -117,6 +156,8 @@ class SourceDef:
     request_budget: int = 20_000          # partner_central: read requests per run, then stop cleanly
     rate_limit: float = 8.0               # partner_central: requests per second (the quota is 10/s, shared)
     timeout_seconds: float = 120.0        # one API request
+    overrides: tuple[tuple[str, str], ...] = ()  # (option, environment variable): config.py reads them once
+    embed: tuple[EmbedDef, ...] = ()      # core tables this source's embed stage keeps current
 
     @property
     def json_mask_patterns(self) -> tuple[str, ...]:
@@ -229,6 +270,8 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
     except (SourceDefinitionError, re.error) as exc:
         problems.append(f"{where}: json_secret_patterns: {exc}")
         json_patterns = None
+    overrides = _overrides(data.get("overrides"), where, problems)
+    embed = _embeds(data.get("embed"), where, problems)
     if problems:
         raise SourceDefinitionError("\n".join(problems))
     return SourceDef(name=name, json_secret_patterns=json_patterns, connection_id=conn_id, tables=tables, description=str(data.get("description", "")),
@@ -237,7 +280,31 @@ def parse_source(data: dict, path: Path | None = None) -> SourceDef:
                      or DEFAULT_SECRET_PATTERNS,
                      source_schema=str(data.get("source_schema", "public")),
                      transforms=_transforms(data.get("transforms"), where),
-                     ace_id_field=data.get("ace_id_field") or None, **api)
+                     ace_id_field=data.get("ace_id_field") or None, overrides=overrides, embed=embed, **api)
+
+
+def _overrides(value: object, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        problems.append(f"{where}: 'overrides' must map options to environment variable names")
+        return ()
+    unknown = sorted(set(value) - set(OVERRIDABLE))
+    if unknown:
+        problems.append(f"{where}: overrides: unknown option(s) {', '.join(unknown)}; "
+                        f"overridable: {', '.join(OVERRIDABLE)}")
+        return ()
+    return tuple((str(k), str(v)) for k, v in value.items())
+
+
+def _embeds(value: object, where: str, problems: list[str]) -> tuple[EmbedDef, ...]:
+    if not value:
+        return ()
+    try:
+        return tuple(EmbedDef(**item) for item in value)
+    except (TypeError, SourceDefinitionError) as exc:
+        problems.append(f"{where}: embed: each entry needs table (and optionally key, alias, label): {exc}")
+        return ()
 
 
 def _api_options(data: dict, where: str, problems: list[str]) -> dict:
@@ -278,6 +345,18 @@ def load_sources(include_dir: Path) -> dict[str, SourceDef]:
             raise SourceDefinitionError(f"{path}: source {src.name!r} already defined in {sources[src.name].path}")
         sources[src.name] = src
     return sources
+
+
+def readable_sources(include_dir: Path) -> list[SourceDef]:
+    """The source definitions that parse (for configuration: the connection ids and overrides to read); a
+    broken file is skipped here and reported where the source is loaded."""
+    found = []
+    for path in sorted((include_dir / "sources").glob("*.yml")):
+        try:
+            found.append(parse_source(yaml.safe_load(path.read_text()) or {}, path))
+        except (SourceDefinitionError, yaml.YAMLError, OSError):
+            continue
+    return found
 
 
 def load_source(include_dir: Path, name: str) -> SourceDef:

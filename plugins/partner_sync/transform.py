@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
@@ -27,6 +27,9 @@ from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.source_defs import SourceDef, TransformDef
 from partner_sync.sql_files import load_sql
+
+if TYPE_CHECKING:
+    from partner_sync.run_request import RunRequest, RunResources, StageResult
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -138,6 +141,61 @@ def _with_stand_ins(conn: psycopg.Connection, template: str,
     return template
 
 
+# Column lists a template leaves to the engine: the columns its ``rows`` CTE yields that the target has
+# (``{columns}``), those minus the target's key (``{set_columns}``) and their values as ``t.col``,
+# ``EXCLUDED.col`` (upserts) or ``r.col`` (``UPDATE ... FROM rows r``). A new core column is then one edit in
+# the SELECT (plus its migration), as raw/upsert.sql does for raw tables.
+_PLACEHOLDER = re.compile(r"\{(columns|set_columns|t_values|excluded_values|r_values)\}")
+_ROWS_END = re.compile(r"\)\s*,\s*up\s+AS\s*\(", re.IGNORECASE)
+_ON_CONFLICT = re.compile(r"ON\s+CONFLICT\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+def target_table(tdef: TransformDef) -> str:
+    """The core table a target writes (``core.ace_opportunities.funding`` writes ``core.ace_opportunities``)."""
+    return ".".join(tdef.target.split(".")[:2])
+
+
+def expand_columns(conn: psycopg.Connection, text: str, table: str, params: dict[str, Any]) -> str:
+    """The template with its column placeholders filled from the ``rows`` CTE and the target's catalog."""
+    if not _PLACEHOLDER.search(text):
+        return text
+    end = _ROWS_END.search(text)
+    if end is None:
+        raise TransformError(f"template for {table} uses column placeholders but has no CTE `rows` followed by "
+                             "`up` (WITH ... rows AS (SELECT ...), up AS (INSERT/UPDATE ...) ...)")
+    probe = text[:end.start()] + ")\nSELECT * FROM rows LIMIT 0"
+    yielded = [d.name for d in conn.execute(probe, params).description]
+    schema, name = table.split(".", 1)
+    rel = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, name).as_string(conn),)).fetchone()[0]
+    if rel is None:
+        raise TransformError(f"target table {table} does not exist (run `partner_sync migrate`)")
+    catalog = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+        "ORDER BY attnum", (rel,)).fetchall()]
+    unknown = [c for c in yielded if c not in catalog]
+    if unknown:
+        raise TransformError(f"rows of the template for {table} yield column(s) {', '.join(unknown)} that {table} "
+                             "does not have: add them with a migration (sql/NNN_*.sql) or rename them in the SELECT")
+    conflict = _ON_CONFLICT.search(text)
+    if conflict:
+        key = [c.strip().strip('"') for c in conflict.group(1).split(",")]
+    else:
+        key = [r[0] for r in conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary", (rel,)).fetchall()]
+    settable = [c for c in yielded if c not in key]
+    if not settable:
+        raise TransformError(f"rows of the template for {table} yield only its key ({', '.join(key)})")
+
+    def listed(prefix: str, names: list[str]) -> str:
+        return ", ".join((prefix + sql.Identifier(c).as_string(conn)) for c in names)
+
+    lists = {"columns": listed("", yielded), "set_columns": listed("", settable),
+             "t_values": listed("t.", settable), "excluded_values": listed("EXCLUDED.", settable),
+             "r_values": listed("r.", settable)}
+    return _PLACEHOLDER.sub(lambda m: lists[m.group(1)], text)
+
+
 def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef, *, job_id: uuid.UUID,
                      full: bool = False, lang: str = "en_US", overlap: timedelta = timedelta(minutes=5),
                      texts: tuple[str, str | None] | None = None,
@@ -190,6 +248,7 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
                 if since_xact is not None:
                     params["changed"] = conn.execute(load_sql(include_dir, "transform/changed_batches"),
                                                      {"since_xact": since_xact}).fetchone()[0]
+                main = expand_columns(conn, main, target_table(tdef), params)
                 result.inserted, result.updated, result.lineage_rows = conn.execute(main, params).fetchone()
                 if delete:
                     result.deleted = conn.execute(delete, params).fetchone()[0]
@@ -200,7 +259,12 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
         except psycopg.Error as exc:
             error = str(exc).strip().splitlines()[0]
             conn.rollback()
-            bad = _offending_ids(conn, tdef, main, params)
+            try:
+                main = expand_columns(conn, main, target_table(tdef), params)
+                bad = _offending_ids(conn, tdef, main, params)
+            except (psycopg.Error, TransformError):
+                conn.rollback()
+                bad = []
             raise TransformError(
                 f"template {tdef.template}.sql failed, {tdef.target} rolled back (raw untouched): {error}; "
                 f"offending {tdef.driving_table}.{tdef.key}: {', '.join(bad) if bad else 'not isolated to rows'}"
@@ -241,10 +305,14 @@ def template_files(include_dir, source: SourceDef) -> dict[str, str]:
     return files
 
 
-def run_transform_stage(ctx: Any) -> dict[str, Any]:
-    """The transform stage (``pipeline.STAGE_FUNCTIONS``); ``ctx.rendered_sql`` carries Airflow-rendered templates."""
-    results = transform_source(ctx.settings, ctx.source, job_id=ctx.job_id, full=ctx.full_refresh,
-                               rendered=getattr(ctx, "rendered_sql", None))
-    return {"targets": {r.target: asdict(r) for r in results},
-            "counts": {"processed": sum(r.inserted + r.updated + r.deleted for r in results),
-                       "inserted": sum(r.inserted for r in results), "updated": sum(r.updated for r in results)}}
+def run_transform_stage(request: "RunRequest", res: "RunResources", earlier: Any = None) -> "StageResult":
+    """The transform stage (``pipeline.STAGE_FUNCTIONS``); ``request.rendered_sql`` carries Airflow-rendered
+    templates."""
+    from partner_sync.run_request import StageResult
+
+    results = transform_source(res.settings, request.source, job_id=request.job_id, full=request.full_refresh,
+                               rendered=dict(request.rendered_sql) or None)
+    return StageResult("transform", notes={"targets": {r.target: asdict(r) for r in results}},
+                       counts={"processed": sum(r.inserted + r.updated + r.deleted for r in results),
+                               "inserted": sum(r.inserted for r in results),
+                               "updated": sum(r.updated for r in results)})

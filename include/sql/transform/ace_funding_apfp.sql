@@ -31,25 +31,21 @@ WITH fr AS (
            string_agg(fr.funding_request_id, ';' ORDER BY fr.funding_request_id) AS ids
     FROM fr LEFT JOIN paid ON paid.funding_request_id = fr.funding_request_id
     GROUP BY fr.opportunity_id
-), target AS (
-    SELECT o.opportunity_id, o.source_id,
-           CASE WHEN p.currencies <= 1 THEN p.requested END AS requested,
-           CASE WHEN p.currencies <= 1 THEN p.approved END AS approved,
-           CASE WHEN p.currencies <= 1 THEN p.disbursed END AS disbursed,
-           p.currency, p.programs, p.status, p.ids
+), rows AS (  -- named as core.ace_opportunities' columns: the UPDATE's lists come from them
+    SELECT o.opportunity_id,
+           CASE WHEN p.currencies <= 1 THEN p.requested END AS funding_requested_amount,
+           CASE WHEN p.currencies <= 1 THEN p.approved END AS funding_approved_amount,
+           CASE WHEN p.currencies <= 1 THEN p.disbursed END AS funding_disbursed_amount,
+           p.currency AS funding_currency, p.programs AS funding_programs, p.status AS funding_status,
+           p.ids AS funding_ids
     FROM core.ace_opportunities o
     LEFT JOIN per_opp p ON p.source_id = o.source_id
     WHERE %(only_ids)s::text[] IS NULL OR o.source_id IN (SELECT opportunity_id FROM fr)
 ), up AS (
     UPDATE core.ace_opportunities t
-    SET (funding_requested_amount, funding_approved_amount, funding_disbursed_amount, funding_currency,
-         funding_programs, funding_status, funding_ids, updated_at)
-      = (g.requested, g.approved, g.disbursed, g.currency, g.programs, g.status, g.ids, CURRENT_TIMESTAMP)
-    FROM target g
-    WHERE t.opportunity_id = g.opportunity_id
-      AND ROW(t.funding_requested_amount, t.funding_approved_amount, t.funding_disbursed_amount, t.funding_currency,
-              t.funding_programs, t.funding_status, t.funding_ids)
-          IS DISTINCT FROM ROW(g.requested, g.approved, g.disbursed, g.currency, g.programs, g.status, g.ids)
+    SET ({set_columns}, updated_at) = ({r_values}, CURRENT_TIMESTAMP)
+    FROM rows r
+    WHERE t.opportunity_id = r.opportunity_id AND ROW({t_values}) IS DISTINCT FROM ROW({r_values})
     RETURNING t.opportunity_id, t.source_id, t.funding_ids
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

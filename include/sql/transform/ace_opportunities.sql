@@ -65,48 +65,11 @@ WITH eu AS (
            OR usr._sync_batch_id = ANY(%(changed)s::uuid[])
            OR acc.updated_at AT TIME ZONE current_setting('TimeZone') > %(since)s)
 ), up AS (
-    INSERT INTO core.ace_opportunities AS t (source_id, name, account_name, customer_email, customer_name,
-        aws_account, aws_account_name, project_budget, opportunity_type, opportunity_ownership, delivery_model,
-        use_case, industry, partner_sales_rep_name, partner_sales_rep_email, aws_sales_rep_name,
-        aws_sales_rep_email, psm_name, psm_email, status, aws_status, partner_acceptance_status, close_date,
-        aws_create_date, aws_last_modified_date, domain, normalized_domain, normalized_company_name,
-        combined_text, stage, partner_crm_unique_identifier, project_description, aws_products, country)
-    SELECT * FROM rows
-    ON CONFLICT (source_id) DO UPDATE SET
-        (name, account_name, customer_email, customer_name, aws_account, aws_account_name, project_budget,
-         opportunity_type, opportunity_ownership, delivery_model, use_case, industry, partner_sales_rep_name,
-         partner_sales_rep_email, aws_sales_rep_name, aws_sales_rep_email, psm_name, psm_email, status, aws_status,
-         partner_acceptance_status, close_date, aws_create_date, aws_last_modified_date, domain, normalized_domain,
-         normalized_company_name, combined_text, stage, partner_crm_unique_identifier, project_description,
-         aws_products, country, updated_at)
-      = (EXCLUDED.name, EXCLUDED.account_name, EXCLUDED.customer_email, EXCLUDED.customer_name, EXCLUDED.aws_account,
-         EXCLUDED.aws_account_name, EXCLUDED.project_budget, EXCLUDED.opportunity_type,
-         EXCLUDED.opportunity_ownership, EXCLUDED.delivery_model, EXCLUDED.use_case, EXCLUDED.industry,
-         EXCLUDED.partner_sales_rep_name, EXCLUDED.partner_sales_rep_email, EXCLUDED.aws_sales_rep_name,
-         EXCLUDED.aws_sales_rep_email, EXCLUDED.psm_name, EXCLUDED.psm_email, EXCLUDED.status, EXCLUDED.aws_status,
-         EXCLUDED.partner_acceptance_status, EXCLUDED.close_date, EXCLUDED.aws_create_date,
-         EXCLUDED.aws_last_modified_date, EXCLUDED.domain, EXCLUDED.normalized_domain,
-         EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage,
-         EXCLUDED.partner_crm_unique_identifier, EXCLUDED.project_description, EXCLUDED.aws_products,
-         EXCLUDED.country, CURRENT_TIMESTAMP)
-    WHERE ROW(t.name, t.account_name, t.customer_email, t.customer_name, t.aws_account, t.aws_account_name,
-              t.project_budget, t.opportunity_type, t.opportunity_ownership, t.delivery_model, t.use_case, t.industry,
-              t.partner_sales_rep_name, t.partner_sales_rep_email, t.aws_sales_rep_name, t.aws_sales_rep_email,
-              t.psm_name, t.psm_email, t.status, t.aws_status, t.partner_acceptance_status, t.close_date,
-              t.aws_create_date, t.aws_last_modified_date, t.domain, t.normalized_domain, t.normalized_company_name,
-              t.combined_text, t.stage, t.partner_crm_unique_identifier, t.project_description, t.aws_products,
-              t.country)
-          IS DISTINCT FROM
-          ROW(EXCLUDED.name, EXCLUDED.account_name, EXCLUDED.customer_email, EXCLUDED.customer_name,
-              EXCLUDED.aws_account, EXCLUDED.aws_account_name, EXCLUDED.project_budget, EXCLUDED.opportunity_type,
-              EXCLUDED.opportunity_ownership, EXCLUDED.delivery_model, EXCLUDED.use_case, EXCLUDED.industry,
-              EXCLUDED.partner_sales_rep_name, EXCLUDED.partner_sales_rep_email, EXCLUDED.aws_sales_rep_name,
-              EXCLUDED.aws_sales_rep_email, EXCLUDED.psm_name, EXCLUDED.psm_email, EXCLUDED.status,
-              EXCLUDED.aws_status, EXCLUDED.partner_acceptance_status, EXCLUDED.close_date, EXCLUDED.aws_create_date,
-              EXCLUDED.aws_last_modified_date, EXCLUDED.domain, EXCLUDED.normalized_domain,
-              EXCLUDED.normalized_company_name, EXCLUDED.combined_text, EXCLUDED.stage,
-              EXCLUDED.partner_crm_unique_identifier, EXCLUDED.project_description, EXCLUDED.aws_products,
-              EXCLUDED.country)
+    -- the column lists come from the columns rows yields and the target's catalog (transform.expand_columns)
+    INSERT INTO core.ace_opportunities AS t ({columns})
+    SELECT {columns} FROM rows
+    ON CONFLICT (source_id) DO UPDATE SET ({set_columns}, updated_at) = ({excluded_values}, CURRENT_TIMESTAMP)
+    WHERE ROW({t_values}) IS DISTINCT FROM ROW({excluded_values})
     RETURNING t.opportunity_id, t.source_id, (xmax = 0) AS inserted
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

@@ -37,30 +37,11 @@ WITH acc AS (
            OR usp._sync_batch_id = ANY(%(changed)s::uuid[])
            OR pay._sync_batch_id = ANY(%(changed)s::uuid[]))
 ), up AS (
-    INSERT INTO core.aws_accounts AS t (account_id, account_name, account_alias, company_id, company_name,
-        company_website, company_domain, partner_id, partner_name, partner_email, salesperson_id, salesperson_name,
-        salesperson_email, is_payer, payer_account_id, payer_account_name, is_billable, environment,
-        combined_text, source_id)
-    SELECT * FROM rows
-    ON CONFLICT (account_id) DO UPDATE SET
-        (account_name, account_alias, company_id, company_name, company_website, company_domain, partner_id,
-         partner_name, partner_email, salesperson_id, salesperson_name, salesperson_email, is_payer,
-         payer_account_id, payer_account_name, is_billable, environment, combined_text, source_id, updated_at)
-        = (EXCLUDED.account_name, EXCLUDED.account_alias, EXCLUDED.company_id, EXCLUDED.company_name,
-           EXCLUDED.company_website, EXCLUDED.company_domain, EXCLUDED.partner_id, EXCLUDED.partner_name,
-           EXCLUDED.partner_email, EXCLUDED.salesperson_id, EXCLUDED.salesperson_name, EXCLUDED.salesperson_email,
-           EXCLUDED.is_payer, EXCLUDED.payer_account_id, EXCLUDED.payer_account_name, EXCLUDED.is_billable,
-           EXCLUDED.environment, EXCLUDED.combined_text, EXCLUDED.source_id, CURRENT_TIMESTAMP)
-    WHERE ROW(t.account_name, t.account_alias, t.company_id, t.company_name, t.company_website, t.company_domain,
-              t.partner_id, t.partner_name, t.partner_email, t.salesperson_id, t.salesperson_name,
-              t.salesperson_email, t.is_payer, t.payer_account_id, t.payer_account_name, t.is_billable,
-              t.environment, t.combined_text, t.source_id)
-          IS DISTINCT FROM
-          ROW(EXCLUDED.account_name, EXCLUDED.account_alias, EXCLUDED.company_id, EXCLUDED.company_name,
-              EXCLUDED.company_website, EXCLUDED.company_domain, EXCLUDED.partner_id, EXCLUDED.partner_name,
-              EXCLUDED.partner_email, EXCLUDED.salesperson_id, EXCLUDED.salesperson_name, EXCLUDED.salesperson_email,
-              EXCLUDED.is_payer, EXCLUDED.payer_account_id, EXCLUDED.payer_account_name, EXCLUDED.is_billable,
-              EXCLUDED.environment, EXCLUDED.combined_text, EXCLUDED.source_id)
+    -- the column lists come from the columns rows yields and the target's catalog (transform.expand_columns)
+    INSERT INTO core.aws_accounts AS t ({columns})
+    SELECT {columns} FROM rows
+    ON CONFLICT (account_id) DO UPDATE SET ({set_columns}, updated_at) = ({excluded_values}, CURRENT_TIMESTAMP)
+    WHERE ROW({t_values}) IS DISTINCT FROM ROW({excluded_values})
     RETURNING t.account_id, t.source_id, (xmax = 0) AS inserted
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

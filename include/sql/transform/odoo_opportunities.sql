@@ -79,53 +79,11 @@ WITH rows AS (
            OR acc._sync_batch_id = ANY(%(changed)s::uuid[])
            OR pay._sync_batch_id = ANY(%(changed)s::uuid[]))
 ), up AS (
-    INSERT INTO core.odoo_opportunities AS t (source_id, name, partner_id, partner_name, partner_email,
-        partner_phone, partner_website, partner_street, partner_city, partner_state, partner_country,
-        partner_is_company, user_id, user_name, user_email, team_id, team_name, stage_id, stage_name,
-        stage_sequence, aws_account_id, aws_account_name, aws_account_alias, aws_payer_account_id,
-        aws_payer_account_name, probability, expected_revenue, origination, c_aws_am_name, c_aws_psm_name,
-        create_date, close_date, date_deadline, domain, normalized_domain, normalized_company_name,
-        combined_text, lead_type, active, description, ace_opportunity_ref)
-    SELECT * FROM rows
-    ON CONFLICT (source_id) DO UPDATE SET
-        (name, partner_id, partner_name, partner_email, partner_phone, partner_website, partner_street,
-         partner_city, partner_state, partner_country, partner_is_company, user_id, user_name, user_email,
-         team_id, team_name, stage_id, stage_name, stage_sequence, aws_account_id, aws_account_name,
-         aws_account_alias, aws_payer_account_id, aws_payer_account_name, probability, expected_revenue,
-         origination, c_aws_am_name, c_aws_psm_name, create_date, close_date, date_deadline, domain,
-         normalized_domain, normalized_company_name, combined_text, lead_type, active, description,
-         ace_opportunity_ref, updated_at)
-      = (EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email, EXCLUDED.partner_phone,
-         EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city, EXCLUDED.partner_state,
-         EXCLUDED.partner_country, EXCLUDED.partner_is_company, EXCLUDED.user_id, EXCLUDED.user_name,
-         EXCLUDED.user_email, EXCLUDED.team_id, EXCLUDED.team_name, EXCLUDED.stage_id, EXCLUDED.stage_name,
-         EXCLUDED.stage_sequence, EXCLUDED.aws_account_id, EXCLUDED.aws_account_name, EXCLUDED.aws_account_alias,
-         EXCLUDED.aws_payer_account_id, EXCLUDED.aws_payer_account_name, EXCLUDED.probability,
-         EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name, EXCLUDED.c_aws_psm_name,
-         EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline, EXCLUDED.domain,
-         EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name, EXCLUDED.combined_text,
-         EXCLUDED.lead_type, EXCLUDED.active, EXCLUDED.description, EXCLUDED.ace_opportunity_ref,
-         CURRENT_TIMESTAMP)
-    WHERE ROW(t.name, t.partner_id, t.partner_name, t.partner_email, t.partner_phone, t.partner_website,
-              t.partner_street, t.partner_city, t.partner_state, t.partner_country, t.partner_is_company, t.user_id,
-              t.user_name, t.user_email, t.team_id, t.team_name, t.stage_id, t.stage_name, t.stage_sequence,
-              t.aws_account_id, t.aws_account_name, t.aws_account_alias, t.aws_payer_account_id,
-              t.aws_payer_account_name, t.probability, t.expected_revenue, t.origination, t.c_aws_am_name,
-              t.c_aws_psm_name, t.create_date, t.close_date, t.date_deadline, t.domain, t.normalized_domain,
-              t.normalized_company_name, t.combined_text, t.lead_type, t.active, t.description,
-              t.ace_opportunity_ref)
-          IS DISTINCT FROM
-          ROW(EXCLUDED.name, EXCLUDED.partner_id, EXCLUDED.partner_name, EXCLUDED.partner_email,
-              EXCLUDED.partner_phone, EXCLUDED.partner_website, EXCLUDED.partner_street, EXCLUDED.partner_city,
-              EXCLUDED.partner_state, EXCLUDED.partner_country, EXCLUDED.partner_is_company, EXCLUDED.user_id,
-              EXCLUDED.user_name, EXCLUDED.user_email, EXCLUDED.team_id, EXCLUDED.team_name, EXCLUDED.stage_id,
-              EXCLUDED.stage_name, EXCLUDED.stage_sequence, EXCLUDED.aws_account_id, EXCLUDED.aws_account_name,
-              EXCLUDED.aws_account_alias, EXCLUDED.aws_payer_account_id, EXCLUDED.aws_payer_account_name,
-              EXCLUDED.probability, EXCLUDED.expected_revenue, EXCLUDED.origination, EXCLUDED.c_aws_am_name,
-              EXCLUDED.c_aws_psm_name, EXCLUDED.create_date, EXCLUDED.close_date, EXCLUDED.date_deadline,
-              EXCLUDED.domain, EXCLUDED.normalized_domain, EXCLUDED.normalized_company_name,
-              EXCLUDED.combined_text, EXCLUDED.lead_type, EXCLUDED.active, EXCLUDED.description,
-              EXCLUDED.ace_opportunity_ref)
+    -- the column lists come from the columns rows yields and the target's catalog (transform.expand_columns)
+    INSERT INTO core.odoo_opportunities AS t ({columns})
+    SELECT {columns} FROM rows
+    ON CONFLICT (source_id) DO UPDATE SET ({set_columns}, updated_at) = ({excluded_values}, CURRENT_TIMESTAMP)
+    WHERE ROW({t_values}) IS DISTINCT FROM ROW({excluded_values})
     RETURNING t.opportunity_id, t.source_id, (xmax = 0) AS inserted
 ), lineage AS (
     INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,

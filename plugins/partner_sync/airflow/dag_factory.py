@@ -209,10 +209,11 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
                 "missed": {t.table: t.missed for t in report.tables}}
 
     def prune(**_: Any) -> dict:
-        from partner_sync.maintenance import prune_ops
+        from partner_sync.maintenance import prune_ops, sweep_abandoned
 
         s = task_settings_for_warehouse()
-        return prune_ops(s, s.ops_retention_days)
+        abandoned = sweep_abandoned(s)  # first: an abandoned job is prunable, a running one never is
+        return {**prune_ops(s, s.ops_retention_days), "abandoned": len(abandoned)}
 
     with DAG(dag_id="partner_sync_maintenance", description="partner_sync: weekly VACUUM ANALYZE, reconcile, prune",
              schedule=MAINTENANCE_SCHEDULE, start_date=START_DATE, catchup=False, max_active_runs=1,

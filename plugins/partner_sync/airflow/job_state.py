@@ -62,17 +62,13 @@ def settle_failure(journal: Journal, job_id: uuid.UUID, context: dict[str, Any],
                "outcome": "failed", "error": mask_dsn(failure.message)[:2000], "kind": failure.kind,
                "transient": failure.transient,
                "next_attempt_at": (now + delay).isoformat() if delay is not None else None}
-    details: dict[str, Any] = {"stage": stage, "kind": failure.kind, "transient": failure.transient,
-                               "try_number": attempt["try_number"], "next_attempt_at": attempt["next_attempt_at"]}
-    if table:
-        details.update(table=table, failed_tables={table: attempt["error"]})
-    checks = getattr(exc, "failed_checks", None)
-    if checks:
-        details["failed_checks"] = list(checks)
     status = "pending_retry" if delay is not None else "failed"
     try:
         journal.record_attempt(job_id, attempt)
-        journal.finish_job(job_id, status, error=f"{where}: {failure.message}", error_details=details)
+        journal.settle_failed_job(job_id, status, where, failure, table=table,
+                                  failed_checks=getattr(exc, "failed_checks", None),
+                                  retry={"try_number": attempt["try_number"],
+                                         "next_attempt_at": attempt["next_attempt_at"]})
     except Exception as journal_error:  # noqa: BLE001 - the warehouse may be what failed; keep the task's error
         log.error(kv("job.settle_failed", job=job_id, status=status, error=journal_error))
         return "unknown"

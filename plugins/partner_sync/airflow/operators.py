@@ -27,4 +27,4 @@ class TransformOperator(BaseOperator):
         self.sql_templates = sql_templates
 
     def execute(self, context: Any) -> str:
-        return run_stage_in_task(self.source, "transform", context, rendered_sql=dict(self.sql_templates))
+        return run_stage_in_task(self.source, "transform", context, dict(self.sql_templates))

@@ -16,6 +16,7 @@ from partner_sync.airflow import job_state
 from partner_sync.airflow.connections import task_settings, task_settings_for_warehouse
 from partner_sync.config import Settings, get_config
 from partner_sync.database import Database
+from partner_sync.run_request import RunRequest, RunResources
 from partner_sync.source_defs import SourceDef
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def _params(context: dict[str, Any]) -> tuple[bool, list[str] | None]:
 
 
 def _window(context: dict[str, Any]) -> dict[str, Any]:
-    """How far raw_load reads (and the checks look), from the Airflow run (the engine's StageContext fields).
+    """How far raw_load reads (and the checks look), from the Airflow run (the ``RunRequest``'s window fields).
 
     - backfill: exactly its data interval (``data_interval``);
     - scheduled: from the table's watermark up to its interval end (``upper_bound``), so a skipped day is
@@ -70,12 +71,12 @@ def _job_id(context: dict[str, Any]) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
-def _context(source: SourceDef, stage_context: dict[str, Any], warehouse: Database, settings: Settings,
-             job_id: uuid.UUID) -> pipeline.StageContext:
-    full_refresh, tables = _params(stage_context)
-    return pipeline.StageContext(settings=settings, source=source, job_id=job_id, warehouse=warehouse,
-                                 full_refresh=full_refresh, tables=tables, close_on_failure=False,
-                                 **_window(stage_context))
+def _request(source: SourceDef, context: dict[str, Any], job_id: uuid.UUID,
+             rendered_sql: dict[str, str] | None = None) -> RunRequest:
+    """The run request of this task: the DAG run's params and window, built once and never changed."""
+    full_refresh, tables = _params(context)
+    return RunRequest(source, job_id, full_refresh=full_refresh, tables=tuple(tables) if tables else None,
+                      close_on_failure=False, rendered_sql=rendered_sql or {}, **_window(context))
 
 
 def _journal(settings: Settings, warehouse: Database):
@@ -93,9 +94,9 @@ def extract_callable(source: SourceDef) -> Callable[..., list[str]]:
             job_id = pipeline.open_job(settings, warehouse, source, full_refresh=full_refresh, tables=tables,
                                        airflow=_airflow_info(context))
             context["ti"].xcom_push(key="job_id", value=str(job_id))
-            with _context(source, context, warehouse, settings, job_id) as ctx, \
+            with RunResources(settings, warehouse, source) as res, \
                     job_state.tracked(_journal(settings, warehouse), job_id, context, "extract"):
-                names = pipeline.extract_tables(ctx)
+                names = pipeline.extract_tables(_request(source, context, job_id), res)
         log.info("%s extract: %d tables to load (job %s)", source.name, len(names), job_id)
         return names
 
@@ -109,25 +110,25 @@ def load_callable(source: SourceDef) -> Callable[..., dict]:
         settings = _settings_for(source)
         with Database.from_settings(settings) as warehouse, warehouse.pinned():
             job_id = _job_id(context)
-            with _context(source, context, warehouse, settings, job_id) as ctx, \
+            with RunResources(settings, warehouse, source) as res, \
                     job_state.tracked(_journal(settings, warehouse), job_id, context, "raw_load", table):
-                detail = pipeline.load_one_table(ctx, table)
+                detail = pipeline.load_one_table(_request(source, context, job_id), res, table)
         return {k: detail[k] for k in ("table", "inserted", "updated", "unchanged", "quarantined", "deleted")}
 
     raw_load.__name__ = raw_load.__qualname__ = f"{source.name}_raw_load"
     return raw_load
 
 
-def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any], **extra: Any) -> str:
+def run_stage_in_task(source: SourceDef, stage: str, context: dict[str, Any],
+                      rendered_sql: dict[str, str] | None = None) -> str:
     """Run one stage on the run's job inside a task; the last stage (embed) also closes the job."""
     settings = _settings_for(source)
     with Database.from_settings(settings) as warehouse, warehouse.pinned():
         job_id = _job_id(context)
-        ctx = _context(source, context, warehouse, settings, job_id)
-        for key, value in extra.items():
-            setattr(ctx, key, value)
-        with ctx, job_state.tracked(_journal(settings, warehouse), job_id, context, stage):
-            result = pipeline.run_stage(ctx, stage)
+        request = _request(source, context, job_id, rendered_sql)
+        with RunResources(settings, warehouse, source) as res, \
+                job_state.tracked(_journal(settings, warehouse), job_id, context, stage):
+            result = pipeline.run_stage(request, res, stage)
             log.info("%s %s: %s in %.3fs (job %s)", source.name, stage, result.status, result.seconds, job_id)
             if stage == pipeline.STAGES[-1]:
                 final = pipeline.finish_job(settings, warehouse, job_id, "success")

@@ -185,6 +185,8 @@ def with_embedded_fallback(settings: "Settings") -> "Settings":
     server = EmbeddedServer(settings.home, port=settings.embedded_port)
 
     def fallback(conn_id: str):
+        if conn_id not in EMBEDDED_DATABASES:
+            return None  # no demo database for it: Settings.conn says it is not configured
         return parse_connection(conn_id, server.url(EMBEDDED_DATABASES[conn_id]))
 
     return dataclasses.replace(settings, connection_fallback=fallback)

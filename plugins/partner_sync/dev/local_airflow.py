@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from urllib.parse import quote, urlencode
 
-from partner_sync.config import CONNECTION_IDS, ConnSpec, Settings
+from partner_sync.config import ConnSpec, Settings
 from partner_sync.dev.embedded import EMBEDDED_DATABASES, with_embedded_fallback
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ def airflow_env(settings: Settings, *, home: Path | None = None, port: int = DEF
     if settings.embedded_port:
         env["PARTNER_SYNC_PG_PORT"] = str(settings.embedded_port)
     dev = _with_embedded(settings)
-    for conn_id in CONNECTION_IDS:
+    for conn_id in dict.fromkeys([*EMBEDDED_DATABASES, *settings.connections]):  # embedded + configured
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = connection_uri(dev.conn(conn_id))
     return env
 

@@ -22,7 +22,7 @@ from partner_sync.embed.texts import Entity, entities_for_source
 from partner_sync.logs import kv
 
 if TYPE_CHECKING:
-    from partner_sync.pipeline import StageContext
+    from partner_sync.run_request import RunRequest, RunResources, StageResult
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,14 @@ def embed_entities(settings: Settings, db: Database, entities: list[Entity],
     return report
 
 
-def run_embed_stage(ctx: "StageContext") -> dict[str, Any]:
+def run_embed_stage(request: "RunRequest", res: "RunResources", earlier: Any = None) -> "StageResult":
     """The embed stage (``partner_sync.pipeline.STAGE_FUNCTIONS``): the source's own core tables."""
-    entities = entities_for_source(ctx.source.name)
+    from partner_sync.run_request import StageResult
+
+    entities = entities_for_source(request.source.name, res.settings.include_dir)
     if not entities:
-        return {"status": "noop", "reason": f"source {ctx.source.name} has no core tables to embed"}
-    return embed_entities(ctx.settings, ctx.warehouse, entities).as_detail()
+        return StageResult("embed", "noop", notes={"reason": f"source {request.source.name} has no core tables "
+                                                             "to embed"})
+    detail = embed_entities(res.settings, res.warehouse, entities).as_detail()
+    counts = detail.pop("counts")
+    return StageResult("embed", notes=detail, counts=counts)

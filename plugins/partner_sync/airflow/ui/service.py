@@ -145,7 +145,7 @@ class Services:
             raise HTTPException(UNPROCESSABLE, f"k must be between 1 and {MAX_K}, got {k}")
         if entity:
             try:
-                find_entity(entity)
+                find_entity(entity, self.settings.include_dir)
             except ValueError as exc:
                 raise HTTPException(UNPROCESSABLE, f"entity: {exc}") from None
         try:
