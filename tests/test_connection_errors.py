@@ -44,6 +44,20 @@ def test_a_malformed_url_is_a_configuration_error_that_repeats_none_of_it(url):
         parse_connection("odoo_db", url)
 
 
+@pytest.mark.parametrize("parse, url", [
+    ("odoo", "odoo://bot:k3y/Zq9#x@erp.example.com:8069/prod?protocol=jsonrpc"),
+    ("aws", "aws://AKIDEXAMPLE:s3cr/Zq9#x@/?region_name=us-east-1"),
+])
+def test_api_connection_urls_are_read_by_the_same_parser(parse, url):
+    """The Odoo and AWS forms go through the same parser: the same refusal, the same silence about the secret."""
+    from partner_sync.connection_forms import parse_aws_connection, parse_odoo_connection
+
+    with pytest.raises(ConnectionFormError) as err:
+        (parse_odoo_connection if parse == "odoo" else parse_aws_connection)(url)
+    assert "malformed" in str(err.value) and "Zq9" not in str(err.value) and "s3cr" not in str(err.value)
+    assert classify(err.value).kind == "configuration"
+
+
 def test_an_encoded_password_with_the_same_characters_parses():
     spec = parse_connection("warehouse_db", "postgresql://user:pa%2Fss%23x%3F%40@host:5433/db")
     assert (spec.user, spec.password, spec.host, spec.port, spec.dbname) == ("user", "pa/ss#x?@", "host", 5433, "db")
