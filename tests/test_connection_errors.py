@@ -44,6 +44,20 @@ def test_a_malformed_url_is_a_configuration_error_that_repeats_none_of_it(url):
         parse_connection("odoo_db", url)
 
 
+@pytest.mark.parametrize("parse, url", [
+    ("odoo", "odoo://bot:k3y/Zq9#x@erp.example.com:8069/prod?protocol=jsonrpc"),
+    ("aws", "aws://AKIDEXAMPLE:s3cr/Zq9#x@/?region_name=us-east-1"),
+])
+def test_api_connection_urls_are_read_by_the_same_parser(parse, url):
+    """The Odoo and AWS forms go through the same parser: the same refusal, the same silence about the secret."""
+    from partner_sync.connection_forms import parse_aws_connection, parse_odoo_connection
+
+    with pytest.raises(ConnectionFormError) as err:
+        (parse_odoo_connection if parse == "odoo" else parse_aws_connection)(url)
+    assert "malformed" in str(err.value) and "Zq9" not in str(err.value) and "s3cr" not in str(err.value)
+    assert classify(err.value).kind == "configuration"
+
+
 def test_an_encoded_password_with_the_same_characters_parses():
     spec = parse_connection("warehouse_db", "postgresql://user:pa%2Fss%23x%3F%40@host:5433/db")
     assert (spec.user, spec.password, spec.host, spec.port, spec.dbname) == ("user", "pa/ss#x?@", "host", 5433, "db")
@@ -269,3 +283,45 @@ def test_a_json_text_column_keeps_its_exact_text_unless_a_key_is_masked(db_url):
     assert got == [(1, '{"a":   1}', {"b": 2}),
                    (2, '{"a": [{"ApiKey": "***"}], "accessToken": "***"}', {"Private Key": "***", "n": None}),
                    (3, None, [{"client_secret": ""}])]
+
+
+def _kill_on_read_source(src: str) -> None:
+    """A source 'table' (a view, as discovery allows) whose every read ends its own server process: the
+    source connection drops mid-load, deterministically."""
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("CREATE TABLE lead_base (id int PRIMARY KEY, name text, write_date timestamp)")
+        c.execute("INSERT INTO lead_base SELECT g, 'Lead ' || g, '2026-03-01'::timestamp + g * interval '1 minute' "
+                  "FROM generate_series(1, 50) g")
+        c.execute("CREATE VIEW crm_lead AS SELECT * FROM lead_base WHERE pg_terminate_backend(pg_backend_pid())")
+
+
+def test_a_source_connection_dropped_mid_load_is_named(json_env):
+    from partner_sync.raw.sync import TablesFailed
+
+    settings, src, wh = json_env
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("DROP TABLE crm_lead")
+    _kill_on_read_source(src)
+    with pytest.raises(TablesFailed) as err:
+        _sync(settings, _source())
+    assert "crm_lead: source connection odoo_db" in str(err.value) and "connection lost" in str(err.value)
+    with psycopg.connect(wh) as c:
+        status, message = c.execute("SELECT status, error_message FROM ops.sync_jobs").fetchone()
+    assert status == "failed" and "source connection odoo_db" in message
+
+
+def test_a_warehouse_connection_dropped_mid_load_is_named(json_env):
+    from partner_sync.raw.sync import TablesFailed
+
+    settings, src, wh = json_env
+    _sync(settings, _source())
+    with psycopg.connect(wh, autocommit=True) as c:  # the next write into raw ends the warehouse's server process
+        c.execute("CREATE FUNCTION public.die() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$")
+        c.execute("CREATE TRIGGER die BEFORE INSERT OR UPDATE ON raw.odoo_crm_lead FOR EACH ROW "
+                  "EXECUTE FUNCTION public.die()")
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("UPDATE crm_lead SET name = 'Acme 2', write_date = '2026-03-05' WHERE id = 1")
+    with pytest.raises(TablesFailed) as err:
+        _sync(settings, _source())
+    assert "crm_lead: warehouse connection warehouse_db" in str(err.value) and "connection lost" in str(err.value)

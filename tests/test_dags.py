@@ -209,6 +209,59 @@ def test_connection_resolution(warehouse, monkeypatch):
     assert settings.connections["warehouse_db"].dbname == warehouse.rsplit("/", 1)[1]
     assert "apn_db" not in settings.connections  # left to settings.conn(): env variable, else embedded server
 
+def test_airflow_connection_fields_are_read_as_they_are(airflow_env, pg_admin_url, monkeypatch):
+    """Airflow's Connection object (here from its environment secrets backend, JSON form: a password with
+    / # ? @ in it, libpq extras and the postgres provider's own) reaches the engine field by field, with no
+    URI in between, and connects with the extras applied."""
+    import json
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from partner_sync.airflow.connections import airflow_connection, connection_fields
+    from partner_sync.database import connect
+
+    server = conninfo_to_dict(pg_admin_url)
+    monkeypatch.setenv("AIRFLOW_CONN_H3_FIELDS_DB", json.dumps({
+        "conn_type": "postgres", "host": server["host"], "port": int(server["port"]), "login": "postgres",
+        "password": "pa/ss#x?@", "schema": "postgres",
+        "extra": {"application_name": "h3_fields", "connect_timeout": 5, "cursor": "dictcursor",
+                  "sqlalchemy_scheme": "postgresql"}}))
+    spec = airflow_connection("h3_fields_db")
+    assert (spec.host, spec.port, spec.user, spec.password, spec.dbname) == (
+        server["host"], int(server["port"]), "postgres", "pa/ss#x?@", "postgres")
+    assert dict(spec.options) == {"application_name": "h3_fields", "connect_timeout": "5"}
+    with connect(spec) as c:  # trust auth: the password is carried, not checked
+        assert c.execute("SELECT current_setting('application_name')").fetchone()[0] == "h3_fields"
+
+    from airflow.sdk import Connection  # the object a hook holds, whatever backend it came from
+
+    fields = connection_fields(Connection(conn_id="x_db", conn_type="postgres", host="db", port=5433,
+                                          login="u", password="p#1", schema="wh", extra='{"sslmode": "require"}'))
+    assert (fields.host, fields.port, fields.password, fields.schema, dict(fields.extra)) == (
+        "db", 5433, "p#1", "wh", {"sslmode": "require"})
+
+
+def test_an_unconfigured_or_unreadable_connection_in_a_task_is_a_configuration_error(airflow_env, monkeypatch):
+    """Production has no embedded server to fall back to: the task fails with the connection id named."""
+    from partner_sync.airflow.connections import task_settings
+    from partner_sync.config import ConfigError
+    from partner_sync.failures import classify
+
+    get_config.cache_clear()
+    settings = task_settings(get_config(), ["warehouse_db", "apn_db"])  # neither Airflow nor a variable has them
+    with pytest.raises(ConfigError, match="connection 'apn_db' is not configured: define the Airflow connection") \
+            as err:
+        settings.conn("apn_db")
+    assert (classify(err.value).transient, classify(err.value).kind) == (False, "configuration")
+    # Airflow has it, with an extra that libpq does not know: named, not passed on to fail in libpq
+    monkeypatch.setenv("AIRFLOW_CONN_APN_DB", '{"conn_type": "postgres", "host": "db", "login": "u", '
+                                              '"password": "s3cr3t", "schema": "apn", "extra": {"ssl_mode": "on"}}')
+    with pytest.raises(ConfigError, match="apn_db: extra 'ssl_mode' is not a libpq connection parameter") as err:
+        task_settings(get_config(), ["apn_db"])
+    assert "s3cr3t" not in str(err.value)
+    get_config.cache_clear()
+
+
 def test_api_connection_from_airflow_reaches_the_reader_settings(airflow_env, source_defs, monkeypatch):
     """An API source's connection that only Airflow knows reaches the engine through the task's settings (the
     engine itself never imports Airflow); a value the engine read from AIRFLOW_CONN_* at start-up stays."""
