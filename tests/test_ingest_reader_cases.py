@@ -196,3 +196,37 @@ def test_a_renamed_table_or_a_dropped_key_or_cursor_fails_that_table_only(env):
     with pytest.raises(TablesFailed):
         sync(settings, source(tables))
     assert raw_state(wh) == before
+
+
+# -- 6. a missing privilege on one table ----------------------------------------------------------
+def test_missing_privilege_reports_the_real_error_for_that_table(env):
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from partner_sync.config import load_settings
+
+    settings, src, wh = env
+    make_lead(src, 10)
+    sql_exec(src, "CREATE TABLE crm_team (id int PRIMARY KEY, name text, write_date timestamp)",
+             "INSERT INTO crm_team VALUES (1, 'a', now())")
+    role = f"ro_{uuid.uuid4().hex[:8]}"
+    sql_exec(src, f"CREATE ROLE {role} LOGIN PASSWORD 's3cret-pw'", f"GRANT USAGE ON SCHEMA public TO {role}",
+             f"GRANT SELECT ON lead TO {role}")  # crm_team: no privilege
+    parts = urlsplit(src)
+    limited = urlunsplit(parts._replace(netloc=f"{role}:s3cret-pw@{parts.hostname}:{parts.port}"))
+    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": limited,
+                              "PARTNER_SYNC_EMBEDDING_DIM": "8", "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}, dotenv=False)
+    tables = {**LEAD, "crm_team": {"primary_key": ["id"], "cursor": "write_date"}}
+    try:
+        for _ in range(2):  # every run says so, per table
+            with pytest.raises(TablesFailed) as err:
+                sync(settings, source(tables))
+            assert list(err.value.failures) == ["crm_team"]
+            message = err.value.failures["crm_team"]
+            assert "permission denied for table crm_team" in message, \
+                "the background key count's error used to surface as 'current transaction is aborted'"
+            assert "connection odoo_db" in message and "table crm_team" in message
+            assert "s3cret-pw" not in message
+            assert rows(wh, "SELECT count(*) FROM raw.odoo_lead") == [(10,)]
+    finally:
+        sql_exec(src, f"DROP OWNED BY {role}", f"DROP ROLE {role}")

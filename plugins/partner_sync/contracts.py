@@ -142,6 +142,9 @@ class TableSnapshot(Protocol):
     def window_pairs(self, window: Window, limit: int) -> tuple[int, str | None, str | None, bool]:
         """(rows, newest cursor, JSON [[key..., cursor]...], any null key) of at most ``limit`` window rows."""
 
+    def failed(self) -> bool:
+        """Whether the source transaction failed: the error at hand came from the source."""
+
     def duplicate_keys(self, window: Window) -> list[tuple]:
         """Keys of the window's rows that the whole table holds more than once (key not enforced)."""
 
@@ -157,6 +160,7 @@ class SourceReader(Protocol):
     """
 
     mode: str
+    connection_id: str  # the connection it reads with (named in errors, never its password)
 
     def discover(self, tables: list[str] | None = None) -> Discovered:
         """The listed (default: enabled) tables with their raw column types."""

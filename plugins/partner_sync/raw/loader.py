@@ -484,6 +484,23 @@ def raw_key_problem(wh: psycopg.Connection, raw_table: str, key: tuple[str, ...]
             f"another mode); add it once: ALTER TABLE raw.{raw_table} ADD UNIQUE ({', '.join(key)})")
 
 
+def _source_side(exc: psycopg.Error, reader: SourceReader, snap: TableSnapshot | None, src_fp: Future | None,
+                 source: str, table: str) -> Exception:
+    """The error to report: one the source raised (in the background key count too, where the foreground only
+    saw ``current transaction is aborted``) names source, connection and table; a warehouse error is itself."""
+    real: BaseException = exc
+    if src_fp is not None and isinstance(exc, psycopg.errors.InFailedSqlTransaction):
+        try:
+            bg = src_fp.exception(timeout=60)
+        except Exception:  # noqa: BLE001 - still running or cancelled: keep the foreground error
+            bg = None
+        real = bg if isinstance(bg, psycopg.Error) else exc
+    if snap is None or not snap.failed():
+        return exc if real is exc else real
+    first = (str(real).strip().splitlines() or [type(real).__name__])[0]
+    return LoadError(f"source {source} (connection {reader.connection_id}): table {table}: {first}")
+
+
 def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Connection, source: str,
                schema: TableSchema, *, raw_table: str, job_id: uuid.UUID, include_dir,
                options: LoadOptions | None = None, only_keys: list[tuple] | None = None) -> TableLoad:
@@ -509,67 +526,74 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
         ctx = _Ctx(source, schema, raw_table, {}, job_id, batch_id, include_dir)
         # one background thread: the source counts its keys (a full index scan, for deletions) while the
         # warehouse prepares; the source's next statement waits for it, as they share the source connection
-        with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
-            src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
-            _begin_locked(wh, raw_table, opts.lock_wait_seconds)
-            raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
-            ctx.quote(wh)
-            cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
-            window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                    full=opts.full, overlap=reader.overlap(opts.overlap),
-                                    data_interval=opts.data_interval, upper_bound=opts.upper_bound,
-                                    future_tolerance=opts.future_tolerance)
-            if not opts.full:
-                window = reader.window(wh, schema.name, window)
-            added = result.drift.get("added")
-            if added and not window.is_full and only_keys is None:
-                # a column added at the source (often with a DEFAULT filling every row) changed rows whose
-                # cursor did not move: read the whole table once, in this transaction with the ALTER
-                window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
-                                                           "whole table read once")
-            log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
-            result.window = window.as_dict()
-            rows = reader.rows(schema.name, window, schema) if snap is None else None
-            same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
-            empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
-                                       "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
-                                                                              ctx.raw)).fetchone()[1]
-            if (empty and same_types and snap is not None and only_keys is None
-                    and _copy_direct(snap, wh, ctx, window, result, opts)):
-                if src_fp is not None:  # an empty mirror: every row was an insert, straight in
-                    _store_fingerprint(wh, ctx, src_fp.result())
-                if schema.cursor:
-                    result.watermark = _newest(wh, schema.cursor, ctx.raw)
-            else:
-                held = None
-                if (snap is not None and only_keys is None and schema.cursor and not window.is_full
-                        and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
-                        and all(schema.column(c).source_type == raw_types[c]
-                                for c in (*schema.primary_key, schema.cursor))):
-                    held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
-                if held is not None:
-                    result.staged = result.unchanged = held[0]
-                    result.path, result.watermark = "window unchanged", held[1]
-                else:
-                    _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
-                    _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
-                    if not schema.key_enforced:
-                        _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
-                    _upsert(wh, ctx, result)
+        src_fp: Future | None = None
+        try:
+            with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
+                src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
+                _begin_locked(wh, raw_table, opts.lock_wait_seconds)
+                raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
+                ctx.quote(wh)
+                cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
+                window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
+                                        full=opts.full, overlap=reader.overlap(opts.overlap),
+                                        data_interval=opts.data_interval, upper_bound=opts.upper_bound,
+                                        future_tolerance=opts.future_tolerance)
+                if not opts.full:
+                    window = reader.window(wh, schema.name, window)
+                added = result.drift.get("added")
+                if added and not window.is_full and only_keys is None:
+                    # a column added at the source (often with a DEFAULT filling every row) changed rows whose
+                    # cursor did not move: read the whole table once, in this transaction with the ALTER
+                    window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
+                                                               "whole table read once")
+                log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
+                result.window = window.as_dict()
+                rows = reader.rows(schema.name, window, schema) if snap is None else None
+                same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
+                empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
+                                           "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
+                                                                                  ctx.raw)).fetchone()[1]
+                if (empty and same_types and snap is not None and only_keys is None
+                        and _copy_direct(snap, wh, ctx, window, result, opts)):
+                    if src_fp is not None:  # an empty mirror: every row was an insert, straight in
+                        _store_fingerprint(wh, ctx, src_fp.result())
                     if schema.cursor:
-                        result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
-                if opts.deletions:
-                    source_keys = reader.keys(schema.name) if snap is None else None
-                    if snap is not None or source_keys is not None:
-                        _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
-            if schema.cursor:
-                # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
-                reset = (only_keys is None and opts.data_interval is None
-                         and (opts.full or window.reason.startswith(BEYOND)))
-                advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                  result.watermark, job_id, reset=reset)
-            if snap is None:
-                result.window = {**result.window, **reader.notes(schema.name)}
+                        result.watermark = _newest(wh, schema.cursor, ctx.raw)
+                else:
+                    held = None
+                    if (snap is not None and only_keys is None and schema.cursor and not window.is_full
+                            and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
+                            and all(schema.column(c).source_type == raw_types[c]
+                                    for c in (*schema.primary_key, schema.cursor))):
+                        held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
+                    if held is not None:
+                        result.staged = result.unchanged = held[0]
+                        result.path, result.watermark = "window unchanged", held[1]
+                    else:
+                        _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
+                        _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
+                        if not schema.key_enforced:
+                            _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
+                        _upsert(wh, ctx, result)
+                        if schema.cursor:
+                            result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
+                    if opts.deletions:
+                        source_keys = reader.keys(schema.name) if snap is None else None
+                        if snap is not None or source_keys is not None:
+                            _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
+                if schema.cursor:
+                    # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
+                    reset = (only_keys is None and opts.data_interval is None
+                             and (opts.full or window.reason.startswith(BEYOND)))
+                    advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
+                                      result.watermark, job_id, reset=reset)
+                if snap is None:
+                    result.window = {**result.window, **reader.notes(schema.name)}
+        except psycopg.Error as exc:
+            reported = _source_side(exc, reader, snap, src_fp, source, schema.name)
+            if reported is exc:
+                raise
+            raise reported from exc
         source_read.close()
         if result.inserted + result.updated > 10_000:
             # fresh statistics for the transforms; a small sample keeps it cheap on 180-column mirrors

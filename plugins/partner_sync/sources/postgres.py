@@ -156,6 +156,9 @@ class PostgresSnapshot:
             cols=sql.SQL(", ").join(map(sql.Identifier, names)),
             pair=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in names))).fetchone()
 
+    def failed(self) -> bool:
+        return self.conn.closed or self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+
     def duplicate_keys(self, window: Window) -> list[tuple]:
         cond = window.where(self.schema.cursor) if self.schema.cursor else sql.SQL("TRUE")
         return [tuple(r) for r in self.conn.execute(_tmpl(
@@ -184,6 +187,10 @@ class PostgresReader:
         self._spec, self._retry = conn_spec, retry
         self._conn = conn
         self._borrowed = conn is not None
+
+    @property
+    def connection_id(self) -> str:
+        return self.source.connection_id
 
     @classmethod
     def from_settings(cls, settings: Any, source: SourceDef) -> "PostgresReader":
