@@ -117,8 +117,9 @@ def incremental_rows(src: str, settings, table: str, n: int, full_s: float, repe
 
     def change_one_percent(i: int) -> None:  # a different 1% each time, each newer than the last watermark
         with psycopg.connect(src, autocommit=True) as c:
-            c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = TIMESTAMP '2026-12-01' + "
-                      f"({i * n} + id) * interval '1 second' WHERE id % 100 = {i}")
+            # in the past: the loader quarantines cursor values beyond now + 1 day (issue #14)
+            c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = date_trunc('day', LOCALTIMESTAMP) - "
+                      f"interval '70 days' + ({i * n} + id) * interval '1 second' WHERE id % 100 = {i}")
 
     incr_s, incr_lo, incr_hi, incr = median_sync(settings, table, repeats, change_one_percent)
     noop_s, noop_lo, noop_hi, noop = median_sync(settings, table, repeats)
