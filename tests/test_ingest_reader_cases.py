@@ -230,3 +230,36 @@ def test_missing_privilege_reports_the_real_error_for_that_table(env):
             assert rows(wh, "SELECT count(*) FROM raw.odoo_lead") == [(10,)]
     finally:
         sql_exec(src, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+# -- 7. the validated path only for the columns that need it ---------------------------------------
+def test_one_enum_or_kept_wider_column_keeps_the_binary_path(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TYPE mood AS ENUM ('ok', 'meh')", "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
+             "CREATE TYPE pair AS (a int, b text)",
+             "CREATE TABLE lead (id int PRIMARY KEY, name varchar(64), amount numeric(12,2), m mood, p posint, "
+             "c pair, big bigint, write_date timestamp)",
+             "INSERT INTO lead SELECT g, 'Lead ' || g, g * 1.5, (ARRAY['ok', 'meh'])[1 + g % 2]::mood, g, "
+             f"ROW(g, 'x' || g)::pair, g, TIMESTAMP '{T0}' + g * interval '1 minute' FROM generate_series(1, 50) g")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].path == "direct", "one enum/domain/composite column used to force the validated path"
+    assert rows(wh, "SELECT m, p, c FROM raw.odoo_lead WHERE id = 3") == [("meh", 3, "(3,x3)")]
+    # the source narrows a column: raw keeps the wider type (a cast at the source, still binary)
+    sql_exec(src, "ALTER TABLE lead ALTER COLUMN big TYPE int",
+             "UPDATE lead SET m = 'ok', big = 7, write_date = TIMESTAMP '2026-03-02' WHERE id = 3")
+    _, loads, ctx = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert t.drift["kept_wider"] == ["big: bigint (source integer)"]
+    assert (t.path, t.updated, t.quarantined) == ("binary", 1, 0)
+    assert rows(wh, "SELECT m, big FROM raw.odoo_lead WHERE id = 3") == [("ok", 7)]
+    assert_rerun_identical(settings, wh, source(LEAD))
+    # a value the cast refuses (a YAML override the data does not meet) still takes the validating path, and
+    # only that column is named
+    sql_exec(src, "ALTER TABLE lead ADD COLUMN qty text",
+             "UPDATE lead SET qty = CASE WHEN id = 4 THEN 'lots' ELSE '1' END, write_date = TIMESTAMP '2026-03-03'")
+    tables = {"lead": {**LEAD["lead"], "column_types": {"qty": "integer"}}}
+    job, loads, _ = sync(settings, source(tables))
+    assert (loads["lead"].path, loads["lead"].quarantined) == ("validated", 1)
+    assert rows(wh, "SELECT source_key, column_name FROM ops.quarantine WHERE sync_job_id = %s", (job,)) == [
+        ("4", "qty")]
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE qty = 1") == [(49,)]

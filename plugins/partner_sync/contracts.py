@@ -130,8 +130,10 @@ class TableSnapshot(Protocol):
     fingerprint and the window's (key, cursor) pairs all see the same data."""
 
     def copy_rows(self, window: Window, *, binary: bool, only_keys: list[tuple] | None = None,
-                  batch_id: str | None = None) -> AbstractContextManager[Iterable[bytes]]:
-        """COPY ... TO STDOUT of the window's rows (``batch_id``: appended as a last uuid column)."""
+                  batch_id: str | None = None, casts: dict[str, str] | None = None
+                  ) -> AbstractContextManager[Iterable[bytes]]:
+        """COPY ... TO STDOUT of the window's rows (``batch_id``: appended as a last uuid column; ``casts``:
+        column -> raw type, cast at the source so a binary stream matches raw)."""
 
     def copy_keys(self, *, binary: bool) -> AbstractContextManager[Iterable[bytes]]:
         """COPY ... TO STDOUT of every non-null key (the key scan of deletion detection)."""

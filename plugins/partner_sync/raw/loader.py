@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 WINDOW_CHECK_MAX_ROWS = 100  # a larger window has changes for sure: stage it without asking
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityConstraintViolation,
                 psycopg.errors.InvalidTextRepresentation, psycopg.errors.BadCopyFileFormat,
-                psycopg.errors.InvalidBinaryRepresentation)
+                psycopg.errors.InvalidBinaryRepresentation,
+                # a cast at the source to the raw type that the source cannot make (type or cast missing there)
+                psycopg.errors.CannotCoerce, psycopg.errors.UndefinedObject, psycopg.errors.DatatypeMismatch,
+                psycopg.errors.UndefinedFunction)
 
 
 class TableBusy(RuntimeError):
@@ -97,7 +100,8 @@ class _Ctx:
     job_id: uuid.UUID
     batch_id: uuid.UUID
     include_dir: object
-    quoted: list[str] = field(default_factory=list)  # every column name, quoted once (wide tables: ~1k uses)
+    quoted: list[str] = field(default_factory=list)
+    casts: dict[str, str] = field(default_factory=dict)  # column -> raw type where the source type differs  # every column name, quoted once (wide tables: ~1k uses)
 
     def quote(self, conn: psycopg.Connection) -> None:
         self.quoted = [sql.Identifier(c).as_string(conn) for c in self.schema.column_names]
@@ -204,8 +208,8 @@ def _stage_text(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, resul
                     cp.write_row(entry)
     for col in ctx.schema.column_names:
         typ = ctx.raw_types[col]
-        if typ == "text":
-            continue
+        if typ == "text" or (snap is not None and ctx.schema.column(col).source_type == typ):
+            continue  # text takes anything; a value the source sent in raw's own type parses back as itself
         wh.execute(ctx.tmpl("find_invalid", bad=bad, tstage=tstage, col=sql.Identifier(col),
                             column_name=sql.Literal(col), type_name=sql.Literal(typ)))
     pk = ctx.schema.primary_key
@@ -292,7 +296,7 @@ def _load_missing_keys(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableL
     for i in range(0, len(keys), MISSING_KEYS_CHUNK):
         part = TableLoad(ctx.schema.name, ctx.raw_table)
         wh.execute("DROP TABLE IF EXISTS _stg, _stg_text, _stg_bad")
-        same_types = all(c.source_type == ctx.raw_types[c.name] for c in ctx.schema.columns)
+        same_types = True  # a snapshot streams binary; differing columns are cast at the source
         _stage(snap, wh, ctx, Window(), part, opts, same_types, None, keys[i:i + MISSING_KEYS_CHUNK])
         # rows in (or after) this window were read by the window; only the ones before it are missing
         gone = wh.execute(sql.SQL("DELETE FROM _stg s WHERE NOT ({})").format(before)).rowcount
@@ -319,7 +323,7 @@ def _copy_direct(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, result: Tab
     try:
         with wh.transaction():
             result.staged, result.bytes = _pipe(
-                snap.copy_rows(window, binary=True, batch_id=str(ctx.batch_id)), wh,
+                snap.copy_rows(window, binary=True, batch_id=str(ctx.batch_id), casts=ctx.casts), wh,
                 sql.SQL("COPY {} ({}, _sync_batch_id) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
                 ctx.raw_table, opts.progress_seconds)
     except (*_DATA_ERRORS, psycopg.errors.UniqueViolation) as exc:
@@ -348,7 +352,7 @@ def _stage(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: Ta
         try:
             with wh.transaction():  # savepoint: a rejected value falls back to the validating path
                 staged, result.bytes = _pipe(
-                    snap.copy_rows(window, binary=True, only_keys=only_keys), wh,
+                    snap.copy_rows(window, binary=True, only_keys=only_keys, casts=ctx.casts), wh,
                     sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, ctx.cols),
                     ctx.raw_table, opts.progress_seconds)
                 if any(schema.column(k).nullable for k in schema.primary_key):
@@ -430,7 +434,8 @@ def _quarantine_duplicates(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Wi
             wh.execute(sql.SQL("DELETE FROM {} s WHERE ({}) IN ({})").format(
                 stage, sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in pk),
                 sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in dups)))
-            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups), wh,
+            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups, casts=ctx.casts if same_types else None),
+                  wh,
                   sql.SQL("COPY {} ({}) FROM STDIN{}").format(stage, ctx.cols, fmt), ctx.raw_table, 3600)
     pk_ids = sql.SQL(", ").join(map(sql.Identifier, pk))
     join = sql.SQL(" AND ").join(sql.SQL("s.{0} = d.{0}").format(sql.Identifier(k)) for k in pk)
@@ -549,7 +554,11 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
                 log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
                 result.window = window.as_dict()
                 rows = reader.rows(schema.name, window, schema) if snap is None else None
-                same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
+                # binary whenever the source has SQL: a column whose source type differs from raw's (enum ->
+                # text, domain, kept wider) is cast at the source instead of sending the whole table down the
+                # validating text path; a refused cast still falls back to it
+                ctx.casts = {c.name: raw_types[c.name] for c in schema.columns if c.source_type != raw_types[c.name]}
+                same_types = snap is not None
                 empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
                                            "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
                                                                                   ctx.raw)).fetchone()[1]

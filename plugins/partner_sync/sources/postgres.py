@@ -12,7 +12,7 @@ the mirror, and discovery reports each one with the reason.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any, Iterable, Iterator
 
@@ -115,26 +115,35 @@ class PostgresSnapshot:
         self.cols = sql.SQL(", ").join(map(sql.Identifier, schema.column_names))
         self.key_cols = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
 
-    def select(self, window: Window, only_keys: list[tuple] | None = None, batch_id: str | None = None
-               ) -> sql.Composed:
-        """The window's rows (or only the listed keys) as a SELECT."""
+    def select(self, window: Window, only_keys: list[tuple] | None = None, batch_id: str | None = None,
+               casts: dict[str, str] | None = None) -> sql.Composed:
+        """The window's rows (or only the listed keys) as a SELECT; ``casts`` (column -> raw type) casts those
+        columns at the source, so a binary stream matches raw's types (enum -> text, kept-wider columns)."""
         cond = window.where(self.schema.cursor) if self.schema.cursor else sql.SQL("TRUE")
         if only_keys is not None:
             keys = sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k)))
                                       for k in only_keys)
             cond = sql.SQL("({}) IN ({})").format(self.key_cols, keys) if only_keys else sql.SQL("FALSE")
         extra = sql.SQL(", {}::uuid").format(sql.Literal(batch_id)) if batch_id else sql.SQL("")
-        return _tmpl(self.include_dir, "select_rows", cols=self.cols, extra=extra, table=self.table, condition=cond)
+        cols = self.cols
+        if casts:
+            cols = sql.SQL(", ").join(
+                sql.SQL("{0}::{1} AS {0}").format(sql.Identifier(c), sql.SQL(casts[c])) if c in casts
+                else sql.Identifier(c) for c in self.schema.column_names)
+        return _tmpl(self.include_dir, "select_rows", cols=cols, extra=extra, table=self.table, condition=cond)
 
     @contextmanager
-    def _copy_out(self, select: sql.Composable, binary: bool) -> Iterator[Iterable[bytes]]:
+    def _copy_out(self, select: sql.Composable, binary: bool, savepoint: bool = False) -> Iterator[Iterable[bytes]]:
         fmt = sql.SQL(" (FORMAT BINARY)") if binary else sql.SQL("")
-        with self.conn.cursor() as cur, cur.copy(sql.SQL("COPY ({}) TO STDOUT{}").format(select, fmt)) as out:
+        with (self.conn.transaction() if savepoint else nullcontext()), self.conn.cursor() as cur, \
+                cur.copy(sql.SQL("COPY ({}) TO STDOUT{}").format(select, fmt)) as out:
             yield out
 
     def copy_rows(self, window: Window, *, binary: bool, only_keys: list[tuple] | None = None,
-                  batch_id: str | None = None):
-        return self._copy_out(self.select(window, only_keys, batch_id), binary)
+                  batch_id: str | None = None, casts: dict[str, str] | None = None):
+        # in a savepoint: a cast that refuses a value (a YAML type override), or a stream the warehouse side
+        # broke off (cancelled at the source), leaves the snapshot usable for the loader's validating fallback
+        return self._copy_out(self.select(window, only_keys, batch_id, casts), binary, savepoint=True)
 
     def copy_keys(self, *, binary: bool):
         return self._copy_out(_tmpl(self.include_dir, "select_keys", key_cols=self.key_cols, table=self.table,
