@@ -30,7 +30,7 @@ from partner_sync.database import connect
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
 from partner_sync.raw.row_feed import RowFeed
-from partner_sync.raw.watermarks import BEYOND, advance_watermark, beyond_tolerance, compute_window
+from partner_sync.raw.watermarks import BEYOND, advance_watermark, compute_window
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -389,9 +389,12 @@ def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, tolerance
     join = sql.SQL(" AND ").join(
         sql.SQL("r.{} = (w.e->>{})::{}").format(sql.Identifier(c), sql.Literal(i), sql.SQL(ctx.raw_types[c]))
         for i, c in enumerate(names))
-    held = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join), {"pairs": pairs}).fetchone()[0]
-    if held == n and ctx.raw_types[cursor] in TIME_TYPES and beyond_tolerance(wh, newest, ctx.raw_types[cursor],
-                                                                              tolerance):
+    is_time = ctx.raw_types[cursor] in TIME_TYPES
+    beyond = (sql.SQL("%(newest)s::{}::timestamptz > now() + %(tolerance)s::interval").format(
+        sql.SQL(ctx.raw_types[cursor])) if is_time else sql.SQL("false"))
+    held, too_new = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join, beyond=beyond),
+                               {"pairs": pairs, "newest": newest, "tolerance": tolerance}).fetchone()
+    if too_new:
         return None  # stage it: the rows beyond now + tolerance are quarantined, not taken as the watermark
     return (n, newest) if held == n else None
 
