@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager, nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
 
-from partner_sync.contracts import SESSION_SETTINGS, Column, Discovered, TableSchema, Window, key_hash, null_key
+from partner_sync.contracts import (SESSION_SETTINGS, Column, Discovered, TableSchema, Window, key_hash, null_key,
+                                    to_cursor_type)
 from partner_sync.database import RetryPolicy, connect
 from partner_sync.logs import kv
 from partner_sync.source_defs import SourceDef, secret_reason
@@ -185,6 +186,51 @@ class PostgresSnapshot:
                                             limit=sql.Literal(limit))))
 
 
+class PostgresStats:
+    """What the row_count and freshness checks ask the source itself, as of the run's upper bound."""
+
+    def __init__(self, conn: psycopg.Connection, source_schema: str, include_dir: Any):
+        self.conn, self.source_schema, self.include_dir = conn, source_schema, include_dir
+
+    def _before(self, table: sql.Identifier, column: str | None, as_of: datetime | None
+                ) -> tuple[sql.Composable, dict]:
+        """``column < as_of`` in the column's own type (exclusive, like a load's window), or TRUE."""
+        if as_of is None or not column:
+            return sql.SQL("TRUE"), {}
+        col_type = self.column_type(table, column)
+        return sql.SQL("{} < %(as_of)s").format(sql.Identifier(column)), {"as_of": to_cursor_type(as_of, col_type)}
+
+    def column_type(self, table: sql.Identifier, column: str) -> str:
+        row = self.conn.execute(load_sql(self.include_dir, f"{TEMPLATES}/column_type"),
+                                {"table": table.as_string(self.conn), "column": column}).fetchone()
+        if row is None:
+            raise psycopg.errors.UndefinedColumn(f"column {column} of {table.as_string(self.conn)} does not exist")
+        return row[0]
+
+    def count(self, table: str, created: str | None, as_of: datetime | None) -> int:
+        ident = sql.Identifier(self.source_schema, table)
+        before, params = self._before(ident, created, as_of)
+        return self.conn.execute(_tmpl(self.include_dir, "count_before", table=ident, before=before),
+                                 params).fetchone()[0]
+
+    def freshness(self, table: str, cursor: str, as_of: datetime | None, newest_raw: str | None
+                  ) -> tuple[str | None, int]:
+        """(newest cursor at the source, source rows newer than ``newest_raw``), both before ``as_of``."""
+        ident = sql.Identifier(self.source_schema, table)
+        before, params = self._before(ident, cursor, as_of)
+        newer = sql.SQL("TRUE")
+        if newest_raw is not None:
+            newer = sql.SQL("{} > %(newest_raw)s::{}").format(sql.Identifier(cursor),
+                                                             sql.SQL(self.column_type(ident, cursor)))
+            params["newest_raw"] = newest_raw
+        return tuple(self.conn.execute(_tmpl(self.include_dir, "freshness", cursor=sql.Identifier(cursor),
+                                             table=ident, before=before, newer=newer), params).fetchone())
+
+    def rollback(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+
+
 class PostgresReader:
     """Reads a PostgreSQL source with SQL: one connection for the whole run, one snapshot per table."""
 
@@ -269,10 +315,14 @@ class PostgresReader:
     def notes(self, table: str) -> dict[str, Any]:
         return {}
 
+    def source_stats(self) -> PostgresStats:
+        """Source-side counts for the checks (row_count, freshness) on the reader's connection."""
+        return PostgresStats(self.connection(), self.source.source_schema, self.include_dir)
+
     def close(self) -> None:
         if self._conn is not None and not self._borrowed:
             self._conn.close()
         self._conn = None
 
 
-__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "discover", "discover_tables", "raw_column_type"]
+__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "PostgresStats", "discover", "discover_tables", "raw_column_type"]
