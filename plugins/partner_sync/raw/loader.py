@@ -1,12 +1,13 @@
 """Write one source table into its raw mirror: staging -> upsert, in one warehouse transaction.
 
 Every mode takes the same path: the source's reader (``partner_sync.contracts.SourceReader``, opened by the
-caller) is handed in. A reader with SQL access (the database mode) offers a snapshot: same types on both
-ends, bytes flow its COPY TO -> COPY FROM in binary, untouched by Python; an API reader streams rows instead. When the
-types differ (widened raw columns, YAML type overrides) or the typed COPY rejects a value, the rows
-are staged as text, each column checked with ``pg_input_is_valid``, and bad rows go to
-ops.quarantine naming table, key and column; the rest loads. A crash anywhere leaves raw as it was.
-An incremental window whose (key, cursor) pairs raw already holds is not staged at all.
+caller) is handed in. A reader with SQL access (the database mode) offers a snapshot: bytes flow its COPY TO
+-> COPY FROM in binary, untouched by Python, columns whose source type differs from raw's cast at the
+source; an API reader streams rows instead. When a value is refused (a YAML type override the data does not
+meet) or rows arrive as Python values, they are staged as text, the columns that need it checked with
+``pg_input_is_valid``, and bad rows go to ops.quarantine naming table, key and column; the rest loads. A crash
+anywhere leaves raw as it was. An incremental window whose (key, cursor) pairs raw already holds is not
+staged at all.
 """
 
 from __future__ import annotations
