@@ -117,8 +117,9 @@ def incremental_rows(src: str, settings, table: str, n: int, full_s: float, repe
 
     def change_one_percent(i: int) -> None:  # a different 1% each time, each newer than the last watermark
         with psycopg.connect(src, autocommit=True) as c:
-            c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = TIMESTAMP '2026-12-01' + "
-                      f"({i * n} + id) * interval '1 second' WHERE id % 100 = {i}")
+            # in the past: the loader quarantines cursor values beyond now + 1 day (issue #14)
+            c.execute(f"UPDATE {table} SET c001 = c001 + 1, write_date = date_trunc('day', LOCALTIMESTAMP) - "
+                      f"interval '70 days' + ({i * n} + id) * interval '1 second' WHERE id % 100 = {i}")
 
     incr_s, incr_lo, incr_hi, incr = median_sync(settings, table, repeats, change_one_percent)
     noop_s, noop_lo, noop_hi, noop = median_sync(settings, table, repeats)
@@ -128,6 +129,39 @@ def incremental_rows(src: str, settings, table: str, n: int, full_s: float, repe
         [f"no-change run ({n:,})", f"{noop.unchanged:,} unch", _spread(noop_s, noop_lo, noop_hi), "", "",
          f"{noop_s / full_s:.1%} of full", _verdict(noop_s / full_s <= 0.02 and noop.updated == 0)],
     ]
+
+
+def make_enum_source(src: str, table: str, from_table: str) -> None:
+    """The same rows plus one enum column (Odoo selection fields often are enums in custom modules): raw
+    mirrors it as text, so the source and raw types differ in one column of 183."""
+    with psycopg.connect(src, autocommit=True) as c:
+        c.execute("DROP TYPE IF EXISTS bench_stage CASCADE")
+        c.execute("CREATE TYPE bench_stage AS ENUM ('new', 'qualified', 'won', 'lost')")
+        c.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        c.execute(sql.SQL("CREATE TABLE {} AS SELECT *, (ARRAY['new', 'qualified', 'won', 'lost'])[1 + id % 4]"
+                          "::bench_stage AS stage FROM {}").format(sql.Identifier(table), sql.Identifier(from_table)))
+        c.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(sql.Identifier(table)))
+        # the cursor as first generated (the plain table's incremental runs moved it): its own runs come later
+        c.execute(sql.SQL("UPDATE {} SET write_date = TIMESTAMP '2026-01-01' + (id % 100000) * interval '1 minute'")
+                  .format(sql.Identifier(table)))
+        c.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(table)))
+
+
+def validated_rows(src: str, wh: str, settings, n: int, plain_full_s: float, full_repeats: int,
+                   repeats: int) -> list[list]:
+    """The table with one enum column: full load and incremental, with the path the loader took (issue #14:
+    one such column used to send the whole table down the validated text path)."""
+    make_enum_source(src, "crm_lead_enum", "crm_lead_shape")
+    fulls = []
+    for _ in range(full_repeats):
+        reset_raw(wh, "crm_lead_enum")
+        fulls.append(timed_sync(settings, "crm_lead_enum"))
+    full_s, full = statistics.median(f[0] for f in fulls), fulls[-1][1]
+    rows = [[f"one enum column: full load ({full.path})", f"{full.inserted:,} ins",
+             _spread(full_s, *_range(f[0] for f in fulls)), f"{n / full_s:,.0f}", "",
+             f"{full_s / plain_full_s:.2f}x plain full", "(info)"]]
+    incr = incremental_rows(src, settings, "crm_lead_enum", n, full_s, repeats)
+    return rows + [[f"one enum column: {r[0]}", *r[1:]] for r in incr]
 
 
 def _spread(median: float, lo: float, hi: float) -> str:
@@ -160,6 +194,8 @@ def main() -> int:
                         help="runs behind each incremental/no-change median")
     parser.add_argument("--full-repeats", type=int, default=int(os.environ.get("BENCH_FULL_REPEATS", 3)),
                         help="bare COPY / full load pairs behind their medians")
+    parser.add_argument("--validated", action=argparse.BooleanOptionalAction, default=True,
+                        help="also load the same rows with one enum column (the validated-path case)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -192,6 +228,8 @@ def main() -> int:
     rows += incremental_rows(src, settings, "crm_lead_shape", args.rows, full_s, args.repeats)
     rows.insert(2, ["no-change, write_date not indexed", "", _spread(noop_seq_s, lo, hi), "", "",
                     f"{noop_seq_s / full_s:.1%} of full", "(info)"])
+    if args.validated:
+        rows += validated_rows(src, wh, settings, args.rows, full_s, args.full_repeats, args.repeats)
     if args.rss_rows:
         make_source(src, "crm_lead_big", args.rss_rows)
         child = subprocess.run([sys.executable, __file__, "--child", src, wh, "crm_lead_big"], check=True,

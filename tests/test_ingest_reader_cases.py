@@ -196,3 +196,70 @@ def test_a_renamed_table_or_a_dropped_key_or_cursor_fails_that_table_only(env):
     with pytest.raises(TablesFailed):
         sync(settings, source(tables))
     assert raw_state(wh) == before
+
+
+# -- 6. a missing privilege on one table ----------------------------------------------------------
+def test_missing_privilege_reports_the_real_error_for_that_table(env):
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from partner_sync.config import load_settings
+
+    settings, src, wh = env
+    make_lead(src, 10)
+    sql_exec(src, "CREATE TABLE crm_team (id int PRIMARY KEY, name text, write_date timestamp)",
+             "INSERT INTO crm_team VALUES (1, 'a', now())")
+    role = f"ro_{uuid.uuid4().hex[:8]}"
+    sql_exec(src, f"CREATE ROLE {role} LOGIN PASSWORD 's3cret-pw'", f"GRANT USAGE ON SCHEMA public TO {role}",
+             f"GRANT SELECT ON lead TO {role}")  # crm_team: no privilege
+    parts = urlsplit(src)
+    limited = urlunsplit(parts._replace(netloc=f"{role}:s3cret-pw@{parts.hostname}:{parts.port}"))
+    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": limited,
+                              "PARTNER_SYNC_EMBEDDING_DIM": "8", "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}, dotenv=False)
+    tables = {**LEAD, "crm_team": {"primary_key": ["id"], "cursor": "write_date"}}
+    try:
+        for _ in range(2):  # every run says so, per table
+            with pytest.raises(TablesFailed) as err:
+                sync(settings, source(tables))
+            assert list(err.value.failures) == ["crm_team"]
+            message = err.value.failures["crm_team"]
+            assert "permission denied for table crm_team" in message, \
+                "the background key count's error used to surface as 'current transaction is aborted'"
+            assert "connection odoo_db" in message and "table crm_team" in message
+            assert "s3cret-pw" not in message
+            assert rows(wh, "SELECT count(*) FROM raw.odoo_lead") == [(10,)]
+    finally:
+        sql_exec(src, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+# -- 7. the validated path only for the columns that need it ---------------------------------------
+def test_one_enum_or_kept_wider_column_keeps_the_binary_path(env):
+    settings, src, wh = env
+    sql_exec(src, "CREATE TYPE mood AS ENUM ('ok', 'meh')", "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
+             "CREATE TYPE pair AS (a int, b text)",
+             "CREATE TABLE lead (id int PRIMARY KEY, name varchar(64), amount numeric(12,2), m mood, p posint, "
+             "c pair, big bigint, write_date timestamp)",
+             "INSERT INTO lead SELECT g, 'Lead ' || g, g * 1.5, (ARRAY['ok', 'meh'])[1 + g % 2]::mood, g, "
+             f"ROW(g, 'x' || g)::pair, g, TIMESTAMP '{T0}' + g * interval '1 minute' FROM generate_series(1, 50) g")
+    _, loads, _ = sync(settings, source(LEAD))
+    assert loads["lead"].path == "direct", "one enum/domain/composite column used to force the validated path"
+    assert rows(wh, "SELECT m, p, c FROM raw.odoo_lead WHERE id = 3") == [("meh", 3, "(3,x3)")]
+    # the source narrows a column: raw keeps the wider type (a cast at the source, still binary)
+    sql_exec(src, "ALTER TABLE lead ALTER COLUMN big TYPE int",
+             "UPDATE lead SET m = 'ok', big = 7, write_date = TIMESTAMP '2026-03-02' WHERE id = 3")
+    _, loads, ctx = sync(settings, source(LEAD))
+    t = loads["lead"]
+    assert t.drift["kept_wider"] == ["big: bigint (source integer)"]
+    assert (t.path, t.updated, t.quarantined) == ("binary", 1, 0)
+    assert rows(wh, "SELECT m, big FROM raw.odoo_lead WHERE id = 3") == [("ok", 7)]
+    assert_rerun_identical(settings, wh, source(LEAD))
+    # a value the cast refuses (a YAML override the data does not meet) still takes the validating path, and
+    # only that column is named
+    sql_exec(src, "ALTER TABLE lead ADD COLUMN qty text",
+             "UPDATE lead SET qty = CASE WHEN id = 4 THEN 'lots' ELSE '1' END, write_date = TIMESTAMP '2026-03-03'")
+    tables = {"lead": {**LEAD["lead"], "column_types": {"qty": "integer"}}}
+    job, loads, _ = sync(settings, source(tables))
+    assert (loads["lead"].path, loads["lead"].quarantined) == ("validated", 1)
+    assert rows(wh, "SELECT source_key, column_name FROM ops.quarantine WHERE sync_job_id = %s", (job,)) == [
+        ("4", "qty")]
+    assert rows(wh, "SELECT count(*) FROM raw.odoo_lead WHERE qty = 1") == [(49,)]

@@ -175,17 +175,19 @@ def test_type_errors_name_table_and_column(env):
 # -- 3. column names of the loader's own -----------------------------------------------------------
 def test_row_no_column_loads_on_the_validated_path(env):
     settings, src, wh = env
-    sql_exec(src, "CREATE TYPE mood AS ENUM ('ok', 'meh')",  # an enum forces the validated (text) path
-             "CREATE TABLE seq (id int PRIMARY KEY, _row_no int, feeling mood, write_date timestamp)",
+    # a value raw's narrower type refuses forces the validated (text) path, which numbers its rows itself
+    sql_exec(src, "CREATE TABLE seq (id int PRIMARY KEY, _row_no int, code text, write_date timestamp)",
              "INSERT INTO seq SELECT g, 100 - g, 'ok', TIMESTAMP '2026-03-01' + g * interval '1 minute' "
              "FROM generate_series(1, 30) g",
-             "UPDATE seq SET feeling = NULL, _row_no = NULL WHERE id = 30")
-    src_def = source({"seq": {"primary_key": ["id"], "cursor": "write_date"}})
+             "UPDATE seq SET _row_no = NULL WHERE id = 29",
+             "UPDATE seq SET code = 'far too long' WHERE id = 30")
+    src_def = source({"seq": {"primary_key": ["id"], "cursor": "write_date",
+                              "column_types": {"code": "character varying(4)"}}})
     load = sync(settings, src_def)["seq"]  # before: column "_row_no" of relation "_stg_text" already exists
-    assert (load.path, load.inserted) == ("validated", 30)
-    assert rows(wh, "SELECT _row_no FROM raw.odoo_seq WHERE id IN (1, 30) ORDER BY id") == [(99,), (None,)]
+    assert (load.path, load.inserted, load.quarantined) == ("validated", 29, 1)
+    assert rows(wh, "SELECT _row_no FROM raw.odoo_seq WHERE id IN (1, 29) ORDER BY id") == [(99,), (None,)]
     image = raw_image(wh, "odoo_seq")
-    assert sync(settings, src_def, full_refresh=True)["seq"].unchanged == 30
+    assert sync(settings, src_def, full_refresh=True)["seq"].unchanged == 29
     assert raw_image(wh, "odoo_seq") == image
 
 

@@ -147,24 +147,21 @@ def _count_where(conn, table: sql.Composable, where: sql.Composable, params: tup
     return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where), params).fetchone()[0]
 
 
-def _source_checks(wh, src, check: dict, source: SourceDef,
+def _source_checks(wh, stats, check: dict, source: SourceDef,
                    as_of: datetime | None = None) -> tuple[int, int, list[str], dict]:
-    """row_count and freshness compare raw with the source itself (database mode), as of the run's upper bound.
+    """row_count and freshness compare raw with the source itself (a reader with SQL access: ``stats``), as
+    of the run's upper bound.
 
     ``as_of`` (the run's upper bound: a backfill's interval end, a scheduled run's interval end, a manual
     run's trigger time) keeps later source changes out of the comparison, so a backfill of last week passes
     while today's edits exist: row_count counts the rows created before it (YAML ``created``) on both sides,
     freshness looks for source rows changed before it that raw does not have yet. None: the source as it is.
     """
-    src_table = sql.Identifier(source.source_schema, check["source_table"])
     raw = _ident(check["raw_table"])
     bound = {"as_of": as_of.isoformat() if as_of is not None else None}
     if check["type"] == "row_count":
         created = check.get("created")
-        n_src = None
-        if src is not None:
-            where, params = _before(src, src_table, created, as_of)
-            n_src = _count_where(src, src_table, where, params)
+        n_src = stats.count(check["source_table"], created, as_of) if stats is not None else None
         where, params = _before(wh, raw, created, as_of)
         n_raw = _count_where(wh, raw, sql.SQL("_deleted_at IS NULL AND ") + where, params)
         n_raw_all = _count(wh, raw, "_deleted_at IS NULL") if params else n_raw
@@ -178,17 +175,9 @@ def _source_checks(wh, src, check: dict, source: SourceDef,
             {**counts, **bound}
     cursor = sql.Identifier(check["cursor"])
     newest_raw = wh.execute(sql.SQL("SELECT max({})::text FROM {}").format(cursor, raw)).fetchone()[0]
-    if src is None:
+    if stats is None:
         return 1, 0, [], {"raw_newest": newest_raw, "source_newest": None, **bound}
-    where, params = _before(src, src_table, check["cursor"], as_of)
-    newest_src = src.execute(sql.SQL("SELECT max({})::text FROM {} WHERE {}").format(cursor, src_table, where),
-                             params).fetchone()[0]
-    if newest_raw is not None:
-        behind = src.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} > %s::{} AND {}").format(
-            src_table, cursor, sql.SQL(_column_type(src, src_table, check["cursor"])), where),
-            (newest_raw, *params)).fetchone()[0]
-    else:
-        behind = _count_where(src, src_table, where, params)
+    newest_src, behind = stats.freshness(check["source_table"], check["cursor"], as_of, newest_raw)
     return 1, 1 if behind else 0, [f"source newest {newest_src}", f"raw newest {newest_raw}"], {
         "source_newest": newest_src, "raw_newest": newest_raw, "source_rows_newer_than_raw": behind, **bound}
 
@@ -206,12 +195,13 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
     skip_tables = skip_tables or {}
     checks = load_checks(settings.include_dir, source.name)
     results: list[CheckResult] = []
-    from partner_sync.sources.readers import has_sql_access
+    from partner_sync.sources.readers import has_sql_access, open_reader
 
-    database_mode = has_sql_access(settings, source)  # API readers: raw -> core only
+    # the source itself is asked only by a reader with SQL access (API readers: raw -> core only)
+    reader = open_reader(settings, source) if has_sql_access(settings, source) and any(
+        c["type"] in ("row_count", "freshness") for c in checks) else None
     with connect(settings.conn("warehouse_db")) as wh:
-        src = connect(settings.conn(source.connection_id)) if database_mode and any(
-            c["type"] in ("row_count", "freshness") for c in checks) else None
+        stats = reader.source_stats() if reader is not None else None
         try:
             for check in checks:
                 check["_source"] = source.name
@@ -220,7 +210,7 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                     if check.get("table") in skip_tables and check["type"] != "row_count":
                         raise _Skipped(skip_tables[check["table"]])
                     if check["type"] in ("row_count", "freshness"):
-                        checked, failed, samples, extra = _source_checks(wh, src, check, source, as_of)
+                        checked, failed, samples, extra = _source_checks(wh, stats, check, source, as_of)
                     else:
                         checked, failed, samples, extra = _sql_check(wh, settings.include_dir, check, job_id)
                     passed = _passed(check, checked, failed)
@@ -235,8 +225,8 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                     # a raw table not loaded yet (first sync limited to some tables), or an optional table or
                     # column the source does not have (a standard Odoo without the custom AWS module): skipped
                     wh.rollback()
-                    if src is not None:
-                        src.rollback()
+                    if stats is not None:
+                        stats.rollback()
                     message = str(exc).strip().splitlines()[0]
                     if isinstance(exc, psycopg.errors.UndefinedColumn) and check["type"] in ("row_count",
                                                                                               "freshness"):
@@ -247,8 +237,8 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                         details = {"severity": check.get("severity", "error"), "skipped": message}
                 except psycopg.Error as exc:
                     wh.rollback()
-                    if src is not None:
-                        src.rollback()
+                    if stats is not None:
+                        stats.rollback()
                     checked, failed, passed = 0, 0, False
                     details = {"severity": check.get("severity", "error"), "error": str(exc).strip()}
                 res = CheckResult(check["name"], check["type"], check.get("table") or check.get("raw_table") or
@@ -263,8 +253,8 @@ def run_checks(settings: Settings, source: SourceDef, job_id: uuid.UUID | None,
                 log.info(kv("check", source=source.name, name=res.name, passed=passed, checked=checked,
                             failed=failed, severity=res.severity))
         finally:
-            if src is not None:
-                src.close()
+            if reader is not None:
+                reader.close()
     return results
 
 

@@ -130,8 +130,10 @@ class TableSnapshot(Protocol):
     fingerprint and the window's (key, cursor) pairs all see the same data."""
 
     def copy_rows(self, window: Window, *, binary: bool, only_keys: list[tuple] | None = None,
-                  batch_id: str | None = None) -> AbstractContextManager[Iterable[bytes]]:
-        """COPY ... TO STDOUT of the window's rows (``batch_id``: appended as a last uuid column)."""
+                  batch_id: str | None = None, casts: dict[str, str] | None = None
+                  ) -> AbstractContextManager[Iterable[bytes]]:
+        """COPY ... TO STDOUT of the window's rows (``batch_id``: appended as a last uuid column; ``casts``:
+        column -> raw type, cast at the source so a binary stream matches raw)."""
 
     def copy_keys(self, *, binary: bool) -> AbstractContextManager[Iterable[bytes]]:
         """COPY ... TO STDOUT of every non-null key (the key scan of deletion detection)."""
@@ -141,6 +143,9 @@ class TableSnapshot(Protocol):
 
     def window_pairs(self, window: Window, limit: int) -> tuple[int, str | None, str | None, bool]:
         """(rows, newest cursor, JSON [[key..., cursor]...], any null key) of at most ``limit`` window rows."""
+
+    def failed(self) -> bool:
+        """Whether the source transaction failed: the error at hand came from the source."""
 
     def duplicate_keys(self, window: Window) -> list[tuple]:
         """Keys of the window's rows that the whole table holds more than once (key not enforced)."""
@@ -160,6 +165,7 @@ class SourceReader(Protocol):
     """
 
     mode: str
+    connection_id: str  # the connection it reads with (named in errors, never its password)
 
     def discover(self, tables: list[str] | None = None) -> Discovered:
         """The listed (default: enabled) tables with their raw column types."""

@@ -1,1 +1,2 @@
-"""The RAW layer: discover source columns, plan raw DDL and drift, stream rows in, keep watermarks."""
+"""The RAW layer: writes the warehouse only. Plans raw DDL and drift, stages what a source reader streams
+(``partner_sync.contracts.SourceReader``, handed in), upserts, quarantines, keeps watermarks."""

@@ -1,12 +1,13 @@
 """Write one source table into its raw mirror: staging -> upsert, in one warehouse transaction.
 
 Every mode takes the same path: the source's reader (``partner_sync.contracts.SourceReader``, opened by the
-caller) is handed in. A reader with SQL access (the database mode) offers a snapshot: same types on both
-ends, bytes flow its COPY TO -> COPY FROM in binary, untouched by Python; an API reader streams rows instead. When the
-types differ (widened raw columns, YAML type overrides) or the typed COPY rejects a value, the rows
-are staged as text, each column checked with ``pg_input_is_valid``, and bad rows go to
-ops.quarantine naming table, key and column; the rest loads. A crash anywhere leaves raw as it was.
-An incremental window whose (key, cursor) pairs raw already holds is not staged at all.
+caller) is handed in. A reader with SQL access (the database mode) offers a snapshot: bytes flow its COPY TO
+-> COPY FROM in binary, untouched by Python, columns whose source type differs from raw's cast at the
+source; an API reader streams rows instead. When a value is refused (a YAML type override the data does not
+meet) or rows arrive as Python values, they are staged as text, the columns that need it checked with
+``pg_input_is_valid``, and bad rows go to ops.quarantine naming table, key and column; the rest loads. A crash
+anywhere leaves raw as it was. An incremental window whose (key, cursor) pairs raw already holds is not
+staged at all.
 """
 
 from __future__ import annotations
@@ -26,20 +27,23 @@ from psycopg import sql
 from partner_sync import contracts
 from partner_sync.config import ConnSpec
 from partner_sync.contracts import SESSION_SETTINGS, TIME_TYPES, SourceReader, TableSchema, TableSnapshot, Window
-from partner_sync.database import connect
+from partner_sync.database import ConnectionLost, connect, is_connection_error, mask_dsn
 from partner_sync.logs import kv
 from partner_sync.raw import schema as raw_schema
 from partner_sync.raw import warehouse_types
 from partner_sync.raw.json_secrets import json_columns, loose_pattern, mask_json_secrets
 from partner_sync.raw.row_feed import RowFeed
-from partner_sync.raw.watermarks import BEYOND, advance_watermark, beyond_tolerance, compute_window
+from partner_sync.raw.watermarks import BEYOND, advance_watermark, compute_window
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
 WINDOW_CHECK_MAX_ROWS = 100  # a larger window has changes for sure: stage it without asking
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityConstraintViolation,
                 psycopg.errors.InvalidTextRepresentation, psycopg.errors.BadCopyFileFormat,
-                psycopg.errors.InvalidBinaryRepresentation)
+                psycopg.errors.InvalidBinaryRepresentation,
+                # a cast at the source to the raw type that the source cannot make (type or cast missing there)
+                psycopg.errors.CannotCoerce, psycopg.errors.UndefinedObject, psycopg.errors.DatatypeMismatch,
+                psycopg.errors.UndefinedFunction)
 
 
 class TableBusy(RuntimeError):
@@ -100,7 +104,8 @@ class _Ctx:
     job_id: uuid.UUID
     batch_id: uuid.UUID
     include_dir: object
-    quoted: list[str] = field(default_factory=list)  # every column name, quoted once (wide tables: ~1k uses)
+    quoted: list[str] = field(default_factory=list)
+    casts: dict[str, str] = field(default_factory=dict)  # column -> raw type where the source type differs  # every column name, quoted once (wide tables: ~1k uses)
 
     def quote(self, conn: psycopg.Connection) -> None:
         self.quoted = [sql.Identifier(c).as_string(conn) for c in self.schema.column_names]
@@ -208,8 +213,8 @@ def _stage_text(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, resul
                     cp.write_row(entry)
     for col in ctx.schema.column_names:
         typ = ctx.raw_types[col]
-        if typ == "text":
-            continue
+        if typ == "text" or (snap is not None and ctx.schema.column(col).source_type == typ):
+            continue  # text takes anything; a value the source sent in raw's own type parses back as itself
         wh.execute(ctx.tmpl("find_invalid", bad=bad, tstage=tstage, col=sql.Identifier(col),
                             column_name=sql.Literal(col), type_name=sql.Literal(typ)))
     pk = ctx.schema.primary_key
@@ -296,7 +301,7 @@ def _load_missing_keys(snap: TableSnapshot | None, wh, ctx: _Ctx, result: TableL
     for i in range(0, len(keys), MISSING_KEYS_CHUNK):
         part = TableLoad(ctx.schema.name, ctx.raw_table)
         wh.execute("DROP TABLE IF EXISTS _stg, _stg_text, _stg_bad")
-        same_types = all(c.source_type == ctx.raw_types[c.name] for c in ctx.schema.columns)
+        same_types = True  # a snapshot streams binary; differing columns are cast at the source
         _stage(snap, wh, ctx, Window(), part, opts, same_types, None, keys[i:i + MISSING_KEYS_CHUNK])
         # rows in (or after) this window were read by the window; only the ones before it are missing
         gone = wh.execute(sql.SQL("DELETE FROM _stg s WHERE NOT ({})").format(before)).rowcount
@@ -323,7 +328,7 @@ def _copy_direct(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, result: Tab
     try:
         with wh.transaction():
             result.staged, result.bytes = _pipe(
-                snap.copy_rows(window, binary=True, batch_id=str(ctx.batch_id)), wh,
+                snap.copy_rows(window, binary=True, batch_id=str(ctx.batch_id), casts=ctx.casts), wh,
                 sql.SQL("COPY {} ({}, _sync_batch_id) FROM STDIN (FORMAT BINARY)").format(ctx.raw, ctx.cols),
                 ctx.raw_table, opts.progress_seconds)
     except (*_DATA_ERRORS, psycopg.errors.UniqueViolation) as exc:
@@ -352,7 +357,7 @@ def _stage(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Window, result: Ta
         try:
             with wh.transaction():  # savepoint: a rejected value falls back to the validating path
                 staged, result.bytes = _pipe(
-                    snap.copy_rows(window, binary=True, only_keys=only_keys), wh,
+                    snap.copy_rows(window, binary=True, only_keys=only_keys, casts=ctx.casts), wh,
                     sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(stage, ctx.cols),
                     ctx.raw_table, opts.progress_seconds)
                 if any(schema.column(k).nullable for k in schema.primary_key):
@@ -389,9 +394,12 @@ def _window_in_raw(snap: TableSnapshot, wh, ctx: _Ctx, window: Window, tolerance
     join = sql.SQL(" AND ").join(
         sql.SQL("r.{} = (w.e->>{})::{}").format(sql.Identifier(c), sql.Literal(i), sql.SQL(ctx.raw_types[c]))
         for i, c in enumerate(names))
-    held = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join), {"pairs": pairs}).fetchone()[0]
-    if held == n and ctx.raw_types[cursor] in TIME_TYPES and beyond_tolerance(wh, newest, ctx.raw_types[cursor],
-                                                                              tolerance):
+    is_time = ctx.raw_types[cursor] in TIME_TYPES
+    beyond = (sql.SQL("%(newest)s::{}::timestamptz > now() + %(tolerance)s::interval").format(
+        sql.SQL(ctx.raw_types[cursor])) if is_time else sql.SQL("false"))
+    held, too_new = wh.execute(ctx.tmpl("window_in_raw", raw=ctx.raw, join=join, beyond=beyond),
+                               {"pairs": pairs, "newest": newest, "tolerance": tolerance}).fetchone()
+    if too_new:
         return None  # stage it: the rows beyond now + tolerance are quarantined, not taken as the watermark
     return (n, newest) if held == n else None
 
@@ -434,7 +442,8 @@ def _quarantine_duplicates(snap: TableSnapshot | None, wh, ctx: _Ctx, window: Wi
             wh.execute(sql.SQL("DELETE FROM {} s WHERE ({}) IN ({})").format(
                 stage, sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in pk),
                 sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k))) for k in dups)))
-            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups), wh,
+            _pipe(snap.copy_rows(Window(), binary=same_types, only_keys=dups, casts=ctx.casts if same_types else None),
+                  wh,
                   sql.SQL("COPY {} ({}) FROM STDIN{}").format(stage, ctx.cols, fmt), ctx.raw_table, 3600)
     pk_ids = sql.SQL(", ").join(map(sql.Identifier, pk))
     join = sql.SQL(" AND ").join(sql.SQL("s.{0} = d.{0}").format(sql.Identifier(k)) for k in pk)
@@ -494,6 +503,26 @@ def raw_key_problem(wh: psycopg.Connection, raw_table: str, key: tuple[str, ...]
             f"another mode); add it once: ALTER TABLE raw.{raw_table} ADD UNIQUE ({', '.join(key)})")
 
 
+def _source_side(exc: psycopg.Error, reader: SourceReader, snap: TableSnapshot | None, src_fp: Future | None,
+                 source: str, table: str) -> Exception:
+    """The error to report: one the source raised (in the background key count too, where the foreground only
+    saw ``current transaction is aborted``) names source, connection and table; a warehouse error is itself."""
+    real: BaseException = exc
+    if src_fp is not None and isinstance(exc, psycopg.errors.InFailedSqlTransaction):
+        try:
+            bg = src_fp.exception(timeout=60)
+        except Exception:  # noqa: BLE001 - still running or cancelled: keep the foreground error
+            bg = None
+        real = bg if isinstance(bg, psycopg.Error) else exc
+    if snap is None or not snap.failed():
+        return exc if real is exc else real
+    first = mask_dsn((str(real).strip().splitlines() or [type(real).__name__])[0])
+    where = f"source connection {reader.connection_id} (source {source}): table {table}"
+    if is_connection_error(real):  # transient: the next try reconnects
+        return ConnectionLost(f"{where}: connection lost: {first}")
+    return LoadError(f"{where}: {first}")
+
+
 def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Connection, source: str,
                schema: TableSchema, *, raw_table: str, job_id: uuid.UUID, include_dir,
                options: LoadOptions | None = None, only_keys: list[tuple] | None = None) -> TableLoad:
@@ -519,75 +548,89 @@ def load_table(reader: SourceReader, warehouse_conn: ConnSpec | str | psycopg.Co
         ctx = _Ctx(source, schema, raw_table, {}, job_id, batch_id, include_dir)
         # one background thread: the source counts its keys (a full index scan, for deletions) while the
         # warehouse prepares; the source's next statement waits for it, as they share the source connection
-        with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
-            src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
-            _begin_locked(wh, raw_table, opts.lock_wait_seconds)
-            ctx.schema = schema = warehouse_types.fit_schema(wh, schema, raw_table)  # extension types the warehouse lacks
-            raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
-            ctx.quote(wh)
-            cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
-            window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                    full=opts.full, overlap=reader.overlap(opts.overlap),
-                                    data_interval=opts.data_interval, upper_bound=opts.upper_bound,
-                                    future_tolerance=opts.future_tolerance)
-            if not opts.full:
-                window = reader.window(wh, schema.name, window)
-            added = result.drift.get("added")
-            if added and not window.is_full and only_keys is None:
-                # a column added at the source (often with a DEFAULT filling every row) changed rows whose
-                # cursor did not move: read the whole table once, in this transaction with the ALTER
-                window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
-                                                           "whole table read once")
-            log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
-            result.window = window.as_dict()
-            rows = reader.rows(schema.name, window, schema) if snap is None else None
-            same_types = all(c.source_type == raw_types[c.name] for c in schema.columns)
-            empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
-                                       "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
-                                                                              ctx.raw)).fetchone()[1]
-            wh.execute(load_sql(include_dir, "raw/record_batch"), ctx.params())  # commit order for the transforms
-            # JSON columns are masked in the stage; a first load goes straight to raw only if no row may need it
-            masked = json_columns(raw_types, schema.column_names) if opts.json_secret_patterns else []
-            if (empty and same_types and snap is not None and only_keys is None
-                    and not (masked and snap.text_matches(window, masked, loose_pattern(opts.json_secret_patterns)))
-                    and _copy_direct(snap, wh, ctx, window, result, opts)):
-                if src_fp is not None:  # an empty mirror: every row was an insert, straight in
-                    _store_fingerprint(wh, ctx, src_fp.result())
-                if schema.cursor:
-                    result.watermark = _newest(wh, schema.cursor, ctx.raw)
-            else:
-                held = None
-                if (snap is not None and only_keys is None and schema.cursor and not window.is_full
-                        and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
-                        and all(schema.column(c).source_type == raw_types[c]
-                                for c in (*schema.primary_key, schema.cursor))):
-                    held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
-                if held is not None:
-                    result.staged = result.unchanged = held[0]
-                    result.path, result.watermark = "window unchanged", held[1]
-                else:
-                    _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
-                    if masked:
-                        mask_json_secrets(wh, include_dir, sql.Identifier("_stg"), raw_types, schema.column_names,
-                                          opts.json_secret_patterns)
-                    _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
-                    if not schema.key_enforced:
-                        _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
-                    _upsert(wh, ctx, result)
+        src_fp: Future | None = None
+        try:
+            with wh.transaction(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="key-fingerprint") as bg:
+                src_fp = bg.submit(snap.key_fingerprint) if opts.deletions and snap is not None else None
+                _begin_locked(wh, raw_table, opts.lock_wait_seconds)
+                ctx.schema = schema = warehouse_types.fit_schema(wh, schema, raw_table)  # extension types the warehouse lacks
+                raw_types = ctx.raw_types = _prepare_table(wh, source, raw_table, schema, result)
+                ctx.quote(wh)
+                cursor_type = raw_types.get(schema.cursor) if schema.cursor else None
+                window = compute_window(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
+                                        full=opts.full, overlap=reader.overlap(opts.overlap),
+                                        data_interval=opts.data_interval, upper_bound=opts.upper_bound,
+                                        future_tolerance=opts.future_tolerance)
+                if not opts.full:
+                    window = reader.window(wh, schema.name, window)
+                added = result.drift.get("added")
+                if added and not window.is_full and only_keys is None:
+                    # a column added at the source (often with a DEFAULT filling every row) changed rows whose
+                    # cursor did not move: read the whole table once, in this transaction with the ALTER
+                    window = Window(None, window.upper, reason=f"column(s) {', '.join(added)} added at the source: "
+                                                               "whole table read once")
+                log.info(kv("load.window", source=source, table=schema.name, mode=reader.mode, **window.as_dict()))
+                result.window = window.as_dict()
+                rows = reader.rows(schema.name, window, schema) if snap is None else None
+                # binary whenever the source has SQL: a column whose source type differs from raw's (enum ->
+                # text, domain, kept wider) is cast at the source instead of sending the whole table down the
+                # validating text path; a refused cast still falls back to it. An explicit cast to a type with a
+                # length or precision (varchar(4), numeric(10,2)) truncates or rounds silently instead of
+                # refusing, so such a column (a narrower column_types override) keeps the validating path.
+                ctx.casts = {c.name: raw_types[c.name] for c in schema.columns if c.source_type != raw_types[c.name]}
+                same_types = snap is not None and not any("(" in t for t in ctx.casts.values())
+                empty = wh.execute(sql.SQL("SELECT set_config('partner_sync.batch_id', {}, true), "
+                                           "NOT EXISTS (SELECT 1 FROM {})").format(sql.Literal(str(batch_id)),
+                                                                                  ctx.raw)).fetchone()[1]
+                wh.execute(load_sql(include_dir, "raw/record_batch"), ctx.params())  # commit order for the transforms
+                # JSON columns are masked in the stage; a first load goes straight to raw only if no row may need it
+                masked = json_columns(raw_types, schema.column_names) if opts.json_secret_patterns else []
+                if (empty and same_types and snap is not None and only_keys is None
+                        and not (masked and snap.text_matches(window, masked,
+                                                              loose_pattern(opts.json_secret_patterns)))
+                        and _copy_direct(snap, wh, ctx, window, result, opts)):
+                    if src_fp is not None:  # an empty mirror: every row was an insert, straight in
+                        _store_fingerprint(wh, ctx, src_fp.result())
                     if schema.cursor:
-                        result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
-                if opts.deletions:
-                    source_keys = reader.keys(schema.name) if snap is None else None
-                    if snap is not None or source_keys is not None:
-                        _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
-            if schema.cursor:
-                # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
-                reset = (only_keys is None and opts.data_interval is None
-                         and (opts.full or window.reason.startswith(BEYOND)))
-                advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
-                                  result.watermark, job_id, reset=reset)
-            if snap is None:
-                result.window = {**result.window, **reader.notes(schema.name)}
+                        result.watermark = _newest(wh, schema.cursor, ctx.raw)
+                else:
+                    held = None
+                    if (snap is not None and only_keys is None and schema.cursor and not window.is_full
+                            and schema.key_enforced and schema.cursor_indexed  # else reading twice costs more
+                            and all(schema.column(c).source_type == raw_types[c]
+                                    for c in (*schema.primary_key, schema.cursor))):
+                        held = _window_in_raw(snap, wh, ctx, window, opts.future_tolerance)
+                    if held is not None:
+                        result.staged = result.unchanged = held[0]
+                        result.path, result.watermark = "window unchanged", held[1]
+                    else:
+                        _stage(snap, wh, ctx, window, result, opts, same_types, rows, only_keys)
+                        if masked:
+                            mask_json_secrets(wh, include_dir, sql.Identifier("_stg"), raw_types,
+                                              schema.column_names, opts.json_secret_patterns)
+                        _quarantine_future_cursors(wh, ctx, sql.Identifier("_stg"), result, opts)
+                        if not schema.key_enforced:
+                            _quarantine_duplicates(snap, wh, ctx, window, result, same_types, only_keys)
+                        _upsert(wh, ctx, result)
+                        if schema.cursor:
+                            result.watermark = _newest(wh, schema.cursor, sql.Identifier("_stg"))
+                    if opts.deletions:
+                        source_keys = reader.keys(schema.name) if snap is None else None
+                        if snap is not None or source_keys is not None:
+                            _mark_deletions(snap, wh, ctx, result, source_keys, src_fp, window, opts)
+                if schema.cursor:
+                    # a full read of the whole table (or one past a watermark beyond now + tolerance) replaces it
+                    reset = (only_keys is None and opts.data_interval is None
+                             and (opts.full or window.reason.startswith(BEYOND)))
+                    advance_watermark(wh, include_dir, source, schema.name, schema.cursor, cursor_type,
+                                      result.watermark, job_id, reset=reset)
+                if snap is None:
+                    result.window = {**result.window, **reader.notes(schema.name)}
+        except psycopg.Error as exc:
+            reported = _source_side(exc, reader, snap, src_fp, source, schema.name)
+            if reported is exc:
+                raise
+            raise reported from exc
         source_read.close()
         if result.inserted + result.updated > 10_000:
             # fresh statistics for the transforms; a small sample keeps it cheap on 180-column mirrors

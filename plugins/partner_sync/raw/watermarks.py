@@ -17,7 +17,7 @@ from psycopg import sql
 from partner_sync.contracts import TIME_TYPES, Window, to_cursor_type
 from partner_sync.sql_files import load_sql
 
-__all__ = ["BEYOND", "Window", "advance_watermark", "beyond_tolerance", "compute_window", "read_watermark", "to_cursor_type"]
+__all__ = ["BEYOND", "Window", "advance_watermark", "compute_window", "read_watermark", "to_cursor_type"]
 
 
 def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: str) -> str | None:
@@ -27,12 +27,6 @@ def read_watermark(conn: psycopg.Connection, include_dir, source: str, table: st
 
 
 BEYOND = "stored watermark beyond now + tolerance"
-
-
-def beyond_tolerance(conn: psycopg.Connection, value: str, cursor_type: str, tolerance: timedelta) -> bool:
-    """Whether a cursor value (text in its own type) lies beyond now + ``tolerance`` ('infinity', 9999-12-31)."""
-    return conn.execute(sql.SQL("SELECT %s::{}::timestamptz > now() + %s::interval").format(sql.SQL(cursor_type)),
-                        (value, tolerance)).fetchone()[0]
 
 
 def compute_window(conn: psycopg.Connection, include_dir, source: str, table: str, cursor: str | None,
@@ -57,10 +51,15 @@ def compute_window(conn: psycopg.Connection, include_dir, source: str, table: st
     mark = read_watermark(conn, include_dir, source, table)
     if mark is None:
         return Window(None, upper, reason="first load: full read")
-    if is_time and future_tolerance is not None and beyond_tolerance(conn, mark, cursor_type, future_tolerance):
-        # stored before cursor values were capped: reading from it would skip every change (or fail)
-        return Window(None, upper, reason=f"{BEYOND} ({mark}): ignored, full read, watermark reset")
-    lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
+    if is_time and future_tolerance is not None:  # one round trip: the value, unless it lies beyond the cap
+        lower, beyond = conn.execute(sql.SQL("SELECT CASE WHEN %(m)s::{0}::timestamptz > now() + %(t)s::interval "
+                                             "THEN NULL ELSE %(m)s::{0} END, %(m)s::{0}::timestamptz > now() + "
+                                             "%(t)s::interval").format(sql.SQL(cursor_type)),
+                                     {"m": mark, "t": future_tolerance}).fetchone()
+        if beyond:  # stored before cursor values were capped: reading from it would skip every change (or fail)
+            return Window(None, upper, reason=f"{BEYOND} ({mark}): ignored, full read, watermark reset")
+    else:
+        lower = conn.execute(sql.SQL("SELECT %s::{}").format(sql.SQL(cursor_type)), (mark,)).fetchone()[0]
     if is_time and cursor_type != "date":
         lower = lower - overlap
     return Window(lower, upper, reason=f"watermark {mark} minus overlap {overlap}" if is_time else f"watermark {mark}")

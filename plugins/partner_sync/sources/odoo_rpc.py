@@ -256,6 +256,10 @@ class OdooRpcReader:
 
     mode = "odoo_rpc"
 
+    @property
+    def connection_id(self) -> str:
+        return self.source.api_connection
+
     def __init__(self, source: Any, client: OdooClient, *, page_size: int = 500, lang: str = "en_US",
                  key_page_size: int = KEY_PAGE_SIZE):
         self.source, self.client = source, client

@@ -250,6 +250,10 @@ class PartnerCentralReader:
 
     mode = "partner_central"
 
+    @property
+    def connection_id(self) -> str:
+        return self.source.api_connection
+
     def __init__(self, source: Any, client: Any, *, catalog: str = "AWS", budget: RequestBudget | None = None,
                  limiter: RateLimiter | None = None, throttle_retries: int = 5, base_delay: float = 1.0,
                  max_delay: float = 30.0, sleep: Callable[[float], None] = time.sleep,

@@ -12,14 +12,15 @@ the mirror, and discovery reports each one with the reason.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from datetime import timedelta
+from contextlib import contextmanager, nullcontext
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
 
-from partner_sync.contracts import SESSION_SETTINGS, Column, Discovered, TableSchema, Window, key_hash, null_key
+from partner_sync.contracts import (SESSION_SETTINGS, Column, Discovered, TableSchema, Window, key_hash, null_key,
+                                    to_cursor_type)
 from partner_sync.database import RetryPolicy, connect
 from partner_sync.logs import kv
 from partner_sync.source_defs import SourceDef, secret_reason
@@ -137,26 +138,35 @@ class PostgresSnapshot:
         self.cols = sql.SQL(", ").join(map(sql.Identifier, schema.column_names))
         self.key_cols = sql.SQL(", ").join(map(sql.Identifier, schema.primary_key))
 
-    def select(self, window: Window, only_keys: list[tuple] | None = None, batch_id: str | None = None
-               ) -> sql.Composed:
-        """The window's rows (or only the listed keys) as a SELECT."""
+    def select(self, window: Window, only_keys: list[tuple] | None = None, batch_id: str | None = None,
+               casts: dict[str, str] | None = None) -> sql.Composed:
+        """The window's rows (or only the listed keys) as a SELECT; ``casts`` (column -> raw type) casts those
+        columns at the source, so a binary stream matches raw's types (enum -> text, kept-wider columns)."""
         cond = window.where(self.schema.cursor) if self.schema.cursor else sql.SQL("TRUE")
         if only_keys is not None:
             keys = sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, k)))
                                       for k in only_keys)
             cond = sql.SQL("({}) IN ({})").format(self.key_cols, keys) if only_keys else sql.SQL("FALSE")
         extra = sql.SQL(", {}::uuid").format(sql.Literal(batch_id)) if batch_id else sql.SQL("")
-        return _tmpl(self.include_dir, "select_rows", cols=self.cols, extra=extra, table=self.table, condition=cond)
+        cols = self.cols
+        if casts:
+            cols = sql.SQL(", ").join(
+                sql.SQL("{0}::{1} AS {0}").format(sql.Identifier(c), sql.SQL(casts[c])) if c in casts
+                else sql.Identifier(c) for c in self.schema.column_names)
+        return _tmpl(self.include_dir, "select_rows", cols=cols, extra=extra, table=self.table, condition=cond)
 
     @contextmanager
-    def _copy_out(self, select: sql.Composable, binary: bool) -> Iterator[Iterable[bytes]]:
+    def _copy_out(self, select: sql.Composable, binary: bool, savepoint: bool = False) -> Iterator[Iterable[bytes]]:
         fmt = sql.SQL(" (FORMAT BINARY)") if binary else sql.SQL("")
-        with self.conn.cursor() as cur, cur.copy(sql.SQL("COPY ({}) TO STDOUT{}").format(select, fmt)) as out:
+        with (self.conn.transaction() if savepoint else nullcontext()), self.conn.cursor() as cur, \
+                cur.copy(sql.SQL("COPY ({}) TO STDOUT{}").format(select, fmt)) as out:
             yield out
 
     def copy_rows(self, window: Window, *, binary: bool, only_keys: list[tuple] | None = None,
-                  batch_id: str | None = None):
-        return self._copy_out(self.select(window, only_keys, batch_id), binary)
+                  batch_id: str | None = None, casts: dict[str, str] | None = None):
+        # in a savepoint: a cast that refuses a value (a YAML type override), or a stream the warehouse side
+        # broke off (cancelled at the source), leaves the snapshot usable for the loader's validating fallback
+        return self._copy_out(self.select(window, only_keys, batch_id, casts), binary, savepoint=True)
 
     def copy_keys(self, *, binary: bool):
         return self._copy_out(_tmpl(self.include_dir, "select_keys", key_cols=self.key_cols, table=self.table,
@@ -177,6 +187,9 @@ class PostgresSnapshot:
             table=self.table, window=window.where(cursor), limit=sql.Literal(limit),
             cols=sql.SQL(", ").join(map(sql.Identifier, names)),
             pair=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in names))).fetchone()
+
+    def failed(self) -> bool:
+        return self.conn.closed or self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
 
     def duplicate_keys(self, window: Window) -> list[tuple]:
         cond = window.where(self.schema.cursor) if self.schema.cursor else sql.SQL("TRUE")
@@ -203,6 +216,51 @@ class PostgresSnapshot:
                                             limit=sql.Literal(limit))))
 
 
+class PostgresStats:
+    """What the row_count and freshness checks ask the source itself, as of the run's upper bound."""
+
+    def __init__(self, conn: psycopg.Connection, source_schema: str, include_dir: Any):
+        self.conn, self.source_schema, self.include_dir = conn, source_schema, include_dir
+
+    def _before(self, table: sql.Identifier, column: str | None, as_of: datetime | None
+                ) -> tuple[sql.Composable, dict]:
+        """``column < as_of`` in the column's own type (exclusive, like a load's window), or TRUE."""
+        if as_of is None or not column:
+            return sql.SQL("TRUE"), {}
+        col_type = self.column_type(table, column)
+        return sql.SQL("{} < %(as_of)s").format(sql.Identifier(column)), {"as_of": to_cursor_type(as_of, col_type)}
+
+    def column_type(self, table: sql.Identifier, column: str) -> str:
+        row = self.conn.execute(load_sql(self.include_dir, f"{TEMPLATES}/column_type"),
+                                {"table": table.as_string(self.conn), "column": column}).fetchone()
+        if row is None:
+            raise psycopg.errors.UndefinedColumn(f"column {column} of {table.as_string(self.conn)} does not exist")
+        return row[0]
+
+    def count(self, table: str, created: str | None, as_of: datetime | None) -> int:
+        ident = sql.Identifier(self.source_schema, table)
+        before, params = self._before(ident, created, as_of)
+        return self.conn.execute(_tmpl(self.include_dir, "count_before", table=ident, before=before),
+                                 params).fetchone()[0]
+
+    def freshness(self, table: str, cursor: str, as_of: datetime | None, newest_raw: str | None
+                  ) -> tuple[str | None, int]:
+        """(newest cursor at the source, source rows newer than ``newest_raw``), both before ``as_of``."""
+        ident = sql.Identifier(self.source_schema, table)
+        before, params = self._before(ident, cursor, as_of)
+        newer = sql.SQL("TRUE")
+        if newest_raw is not None:
+            newer = sql.SQL("{} > %(newest_raw)s::{}").format(sql.Identifier(cursor),
+                                                             sql.SQL(self.column_type(ident, cursor)))
+            params["newest_raw"] = newest_raw
+        return tuple(self.conn.execute(_tmpl(self.include_dir, "freshness", cursor=sql.Identifier(cursor),
+                                             table=ident, before=before, newer=newer), params).fetchone())
+
+    def rollback(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+
+
 class PostgresReader:
     """Reads a PostgreSQL source with SQL: one connection for the whole run, one snapshot per table."""
 
@@ -214,6 +272,10 @@ class PostgresReader:
         self._spec, self._retry = conn_spec, retry
         self._conn = conn
         self._borrowed = conn is not None
+
+    @property
+    def connection_id(self) -> str:
+        return self.source.connection_id
 
     @classmethod
     def from_settings(cls, settings: Any, source: SourceDef) -> "PostgresReader":
@@ -288,10 +350,14 @@ class PostgresReader:
     def notes(self, table: str) -> dict[str, Any]:
         return {}
 
+    def source_stats(self) -> PostgresStats:
+        """Source-side counts for the checks (row_count, freshness) on the reader's connection."""
+        return PostgresStats(self.connection(), self.source.source_schema, self.include_dir)
+
     def close(self) -> None:
         if self._conn is not None and not self._borrowed:
             self._conn.close()
         self._conn = None
 
 
-__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "discover", "discover_tables", "raw_column_type"]
+__all__ = ["DiscoveryError", "PostgresReader", "PostgresSnapshot", "PostgresStats", "discover", "discover_tables", "raw_column_type"]
