@@ -11,40 +11,12 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from partner_sync.config import load_settings
-from partner_sync.migrations import migrate, migration_params
-from partner_sync.pipeline import run_source
 from partner_sync.ingest import reconcile_source
+from partner_sync.pipeline import run_source
 from partner_sync.raw.sync import TablesFailed
-from partner_sync.source_defs import parse_source
+from test_raw_load import env, rows, source, sql_exec  # noqa: F401 - fixtures and helpers
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def env(make_db):
-    src, wh = make_db("src"), make_db("wh")
-    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": wh, "AIRFLOW_CONN_ODOO_DB": src,
-                              "AIRFLOW_CONN_APN_DB": src, "PARTNER_SYNC_POOL_MIN": "1",
-                              "PARTNER_SYNC_POOL_MAX": "4", "PARTNER_SYNC_EMBEDDING_DIM": "8",
-                              "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}, dotenv=False)
-    migrate(wh, settings.sql_dir, migration_params(settings))
-    return settings, src, wh
-
-
-def source(tables: dict) -> object:
-    return parse_source({"source": "odoo", "connection_id": "odoo_db", "tables": tables})
-
-
-def sql_exec(url: str, *stmts, params=None):
-    with psycopg.connect(url, autocommit=True) as c:
-        for s in stmts:
-            c.execute(s, params)
-
-
-def rows(url: str, q: str, params=None) -> list[tuple]:
-    with psycopg.connect(url) as c:
-        return c.execute(q, params).fetchall()
 
 
 def sync(settings, src_def, **kw):
