@@ -12,6 +12,7 @@ Everything is written in one transaction; a rerun on unchanged data writes nothi
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -185,6 +186,7 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
     if model is not None:
         scored.p_raw = model.predict_raw(scored.x)
         scored.p = model.calibrate(scored.p_raw)
+        scored.x = scored.x[:0]  # millions of rows x 28: only training keeps the matrix
     scored.seconds = {"candidates": round(candidates_done - started, 3),
                       "features": round(time.monotonic() - candidates_done, 3)}
     return scored, odoo, ace
@@ -310,6 +312,7 @@ def _add_pairs(settings: Settings, conn, scored: Scored, odoo: dict, ace: dict, 
                   np.r_[cos_i, ci_new], np.r_[cos_p, cp_new], scored.o_emb, scored.a_emb, scored.sides)
     out.p_raw = model.predict_raw(out.x)
     out.p = model.calibrate(out.p_raw)
+    out.x = out.x[:0]
     return out
 
 
@@ -378,11 +381,11 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
     A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
     probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
     p_raw = scored.p_raw if scored.p_raw is not None else p
-    evidence: dict[int, dict[str, Any]] = {}
+    evidence: dict[int, str] = {}  # JSON, once per pair (most cached pairs are in both directions)
 
-    def ev_of(i: int) -> dict[str, Any]:
+    def ev_of(i: int) -> str:
         if i not in evidence:
-            evidence[i] = _evidence(scored.table.row(i), p[i])
+            evidence[i] = json.dumps(_evidence(scored.table.row(i), p[i]), default=str)
         return evidence[i]
 
     assigned_odoo_of_ace = {int(scored.a_idx[i]): scored.odoo_ids[scored.o_idx[i]] for i in np.flatnonzero(chosen)}
@@ -401,7 +404,7 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
         if best is None:
             decisions.append(Decision(odoo_id, "unmatched", None, None, {}))
             continue
-        ev = dict(ev_of(best))
+        ev = _evidence(scored.table.row(best), p[best])
         ace_id = scored.ace_ids[scored.a_idx[best]]
         if chosen[best]:
             ev["link_probability"] = round(float(link_p[best]), 4)
@@ -427,8 +430,7 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
 
 
 def _store_direction(settings: Settings, conn, direction: str, rows: list[tuple]) -> DirectionReport:
-    import json
-
+    """One direction's ranked candidates (evidence as JSON text) into search.similarity_cache."""
     q_table, t_table = DIRECTIONS[direction]
     report = DirectionReport(direction)
     started = time.monotonic()
@@ -438,7 +440,7 @@ def _store_direction(settings: Settings, conn, direction: str, rows: list[tuple]
         for q, t, qe, te, score, rank, ev in rows:
             if qe is None or te is None:
                 continue  # no identity embedding yet: decided, but not cacheable
-            cp.write_row((q, t, qe, te, score, rank, json.dumps(ev, default=str)))
+            cp.write_row((q, t, qe, te, score, rank, ev))
             report.kept += 1
     report.queries = len({r[0] for r in rows})
     report.candidates = len(rows)
