@@ -178,3 +178,45 @@ def test_a_giant_component_is_split_at_its_weak_edges(monkeypatch):
     chosen, stats = assign(o_idx, a_idx, p, 3, 3)
     assert sorted(zip(o_idx[chosen].tolist(), a_idx[chosen].tolist())) == [(0, 1), (1, 0), (2, 2)]
     assert stats.greedy_components == 0 and stats.components == 2
+
+
+def test_calibration_check_tolerates_chance_but_not_a_real_gap():
+    from partner_sync.match.evaluate import calibration_check
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.4, 0.5, 4000)
+    calibrated = [(float(q), bool(rng.random() < q)) for q in p]
+    assert all(c.ok for c in calibration_check(calibrated))
+    # the same bin 0.15 under its prediction: 4,000 pairs prove it
+    leaning = [(float(q), bool(rng.random() < q - 0.15)) for q in p]
+    assert not all(c.ok for c in calibration_check(leaning))
+    # 12 pairs 0.15 under: chance explains it, the check cannot tell (and says so by passing)
+    assert all(c.ok for c in calibration_check(leaning[:12]))
+    # the pooled middle catches a lean that each small bin hides
+    mid = rng.uniform(0.1, 0.9, 600)
+    lean_everywhere = [(float(q), bool(rng.random() < q - 0.2)) for q in mid]
+    checks = calibration_check(lean_everywhere)
+    assert not [c for c in checks if (c.low, c.high) == (0.1, 0.9)][0].ok
+
+
+def test_isotonic_calibration_fixes_an_overconfident_score():
+    from partner_sync.match.model import FEATURES, PairModel
+    from partner_sync.match.train import fit_calibration
+
+    rng = np.random.default_rng(5)
+    true_p = rng.uniform(0.02, 0.98, 20000)
+    y = (rng.random(20000) < true_p).astype(int)
+    logit = np.log(true_p / (1 - true_p))
+    overconfident = 1 / (1 + np.exp(-2.5 * logit))  # a model too sure of itself
+    cal = fit_calibration([overconfident], [y])
+    assert cal == fit_calibration([overconfident], [y])  # deterministic
+    model = PairModel("t", list(FEATURES), [], [], [], 0.0, calibration=cal)
+    fixed = model.calibrate(overconfident)
+    for lo in (0.1, 0.3, 0.7):
+        raw_bin = (overconfident >= lo) & (overconfident < lo + 0.1)
+        new_bin = (fixed >= lo) & (fixed < lo + 0.1)
+        assert abs(y[raw_bin].mean() - overconfident[raw_bin].mean()) > 0.05
+        assert abs(y[new_bin].mean() - fixed[new_bin].mean()) < 0.03
+    # strictly increasing: candidates keep their order
+    order = np.argsort(overconfident)
+    assert np.all(np.diff(fixed[order]) >= 0) and len(np.unique(fixed)) > 0.9 * len(np.unique(overconfident))

@@ -343,12 +343,17 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
             scored = _add_pairs(settings, conn, scored, odoo, ace, model, missing)
             confirmed, rejected, _ = _human_masks(conn, scored)
         p = scored.p if scored.p is not None else np.zeros(0)
-        chosen, stats = assign(scored.o_idx, scored.a_idx, p, len(scored.odoo_ids), len(scored.ace_ids),
+        # the assignment and the second stage weigh the regression's own probabilities: the calibration map is
+        # monotone but coarse among likely twins (isotonic blocks), and telling siblings apart needs the finer
+        # score; the calibrated one is what people see (cache, decisions, review floor)
+        p_assign = scored.p_raw if scored.p_raw is not None else p
+        chosen, stats = assign(scored.o_idx, scored.a_idx, p_assign, len(scored.odoo_ids), len(scored.ace_ids),
                                confirmed=confirmed, rejected=rejected)
         t2 = time.monotonic()
         report.pairs = len(p)
         report.assignment = asdict(stats)
-        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p, chosen, usable=~rejected))
+        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p_assign, chosen,
+                                                          usable=~rejected))
         decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k)
         t3 = time.monotonic()
         conn.execute("DROP TABLE IF EXISTS match_pairs")
