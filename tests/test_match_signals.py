@@ -220,3 +220,67 @@ def test_isotonic_calibration_fixes_an_overconfident_score():
     # strictly increasing: candidates keep their order
     order = np.argsort(overconfident)
     assert np.all(np.diff(fixed[order]) >= 0) and len(np.unique(fixed)) > 0.9 * len(np.unique(overconfident))
+
+
+def test_vectorised_features_equal_the_per_pair_definition():
+    """feature_table computes for millions of pairs what features.pair_features says for one: same values on
+    messy pairs (native script, acronym, payer account, 11 digits, TCV, ids that name someone else)."""
+    from datetime import date
+
+    from partner_sync.match.feature_table import Vocabulary, pair_table, side_columns
+    from partner_sync.match.model import design_from_table
+
+    def side(rows, odoo):
+        out = {}
+        for r in rows:
+            r = dict(r)
+            r["name_norm"] = F.normalize_name(r["company"])
+            r["domains"] = frozenset(d for d in (F.domain_of(r.get("website")), F.domain_of(r.get("email"))) if d)
+            r["account"] = F.normalize_account(r.get("account"))
+            if odoo:
+                r["payer"] = F.normalize_account(r.get("payer"))
+                r["ace_ref"] = F.parse_ace_id(r.get("ace_ref"))
+            else:
+                r["crm_id"] = F.parse_crm_id(r.get("crm_id"))
+            out[r["id"]] = r
+        return out
+
+    odoo = side([
+        {"id": "1", "company": "株式会社トヨタ", "website": "toyota.co.jp", "account": "12345678901", "payer": None,
+         "amount": 120000.0, "close_date": date(2024, 3, 1), "created": date(2023, 12, 1), "ace_ref": None},
+        {"id": "2", "company": "International Freight Solutions GmbH", "email": "ana@ifs.de", "account": None,
+         "payer": "1111-2222-3333", "amount": None, "close_date": None, "created": date(2024, 1, 5),
+         "ace_ref": "o7654321"},
+        {"id": "3", "company": "", "website": None, "account": None, "payer": None, "amount": 5000.0,
+         "close_date": date(2024, 6, 1), "created": None, "ace_ref": "O0000000"},
+    ], True)
+    ace = side([
+        {"id": "O1234567", "company": "Toyota K.K.", "website": "https://www.toyota.com", "account": "012345678901",
+         "amount": 10000.0, "close_date": date(2024, 3, 9), "created": date(2023, 11, 1), "status": "Approved",
+         "acceptance": "Accepted", "crm_id": "crm.lead,1"},
+        {"id": "O7654321", "company": "IFS", "website": "junk", "email": "x@ifs.com", "account": "111122223333",
+         "amount": 800.0, "close_date": date(2025, 1, 1), "created": None, "status": "Rejected",
+         "acceptance": "Accepted", "crm_id": "ODOO-3"},
+        {"id": "O5555555", "company": "Accept to View", "account": None, "amount": None, "close_date": None,
+         "created": None, "status": "Pending Submission", "acceptance": "Pending", "crm_id": None},
+    ], False)
+    o_ids, a_ids = sorted(odoo), sorted(ace)
+    o_pos, a_pos = {k: i for i, k in enumerate(o_ids)}, {k: i for i, k in enumerate(a_ids)}
+    vocab = Vocabulary()
+    oc = side_columns(odoo, o_ids, vocab, odoo=True, other_pos=a_pos)
+    ac = side_columns(ace, a_ids, vocab, odoo=False, other_pos=o_pos)
+    o_idx, a_idx = np.array([i for i in range(3) for _ in range(3)]), np.array([j for _ in range(3) for j in range(3)])
+    cos_i, cos_p = np.linspace(0.1, 0.9, 9), np.r_[np.linspace(0.2, 0.8, 8), np.nan]
+    table = pair_table(oc, ac, vocab, o_idx, a_idx, cos_i, cos_p)
+    triples = []
+    for k, (i, j) in enumerate(zip(o_idx, a_idx)):
+        expected = F.pair_features({**odoo[o_ids[i]], "_known_odoo": odoo}, ace[a_ids[j]], cos_i[k],
+                                   None if np.isnan(cos_p[k]) else cos_p[k])
+        assert table.row(k) == expected, (o_ids[i], a_ids[j])
+        triples.append((o_ids[i], a_ids[j], expected))
+    assert np.allclose(design_from_table(table, o_idx, a_idx), design_matrix(triples))
+    # the messy cases really occur in this fixture
+    rows = [table.row(k) for k in range(9)]
+    assert {r["account"] for r in rows} >= {"same", "payer", "one_side"}
+    assert any(r["name_acronym"] for r in rows) and any(r["exact_id"] for r in rows)
+    assert any(r["id_points_elsewhere"] for r in rows) and any(r["ace_masked"] for r in rows)
