@@ -17,9 +17,6 @@ from rapidfuzz import fuzz, process
 
 from partner_sync.match import features as F
 
-STATUS_NONE = -1
-
-
 def _ordinal(value: Any) -> float:
     if value is None:
         return np.nan
@@ -28,22 +25,6 @@ def _ordinal(value: Any) -> float:
     if isinstance(value, date):
         return float(value.toordinal())
     return float(date.fromisoformat(str(value)[:10]).toordinal())
-
-
-def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Integer code per value (0 = None / empty), and the distinct values by code."""
-    seen: dict[Any, int] = {}
-    distinct: list[Any] = [None]
-    out = np.zeros(len(values), dtype=np.int64)
-    for i, v in enumerate(values):
-        if not v:
-            continue
-        code = seen.get(v)
-        if code is None:
-            code = seen[v] = len(distinct)
-            distinct.append(v)
-        out[i] = code
-    return out, distinct
 
 
 @dataclass
@@ -238,11 +219,10 @@ def pair_table(odoo: SideColumns, ace: SideColumns, vocab: Vocabulary, o_idx: np
         unit[ok] = np.argmin(ratios, axis=1)
         dev[ok] = np.round(ratios[np.arange(ratios.shape[0]), unit[ok]], 3)
     # exact ids: ACE's CRM id names this Odoo / the Odoo field names this ACE; or one names somebody else
-    crm, crm_given = ace.ref[a_idx], ace.ref_present[a_idx]
+    crm = ace.ref[a_idx]  # a CRM id naming nobody we know points nowhere: no conflict
     ref, ref_given = odoo.ref[o_idx], odoo.ref_present[o_idx]
     id_match = (crm == o_idx) | (ref == a_idx)
     elsewhere = ~id_match & (((crm >= 0) & (crm != o_idx)) | (ref_given & (ref != a_idx)))
-    del crm_given
     return PairTable(
         o_idx=o_idx, a_idx=a_idx,
         cos_identity=np.round(np.asarray(cos_identity, dtype=np.float64), 4),
