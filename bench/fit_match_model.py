@@ -71,11 +71,24 @@ def demo_set(admin: str, scale: int, tmp: Path):
         demo.drop()
 
 
+def fitted(args: argparse.Namespace, sets, embedding_model: str):
+    if args.keep_coefficients:
+        from partner_sync.match.model import PairModel
+        from partner_sync.match.train import add_calibration
+
+        return add_calibration(PairModel.load(Path(args.keep_coefficients)), sets, version=args.version)
+    return train_model(sets, embedding_model=embedding_model, version=args.version)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--customers", type=int, default=300)
     ap.add_argument("--demo-scale", type=int, default=300, help="0: no demo world")
     ap.add_argument("--out", default=str(DEFAULT_MODEL_PATH))
+    ap.add_argument("--version", default="default-2", help="the model's version string (default-2: calibrated)")
+    ap.add_argument("--keep-coefficients", metavar="MODEL.json",
+                    help="keep this model's coefficients, second stage and threshold; only fit its calibration map "
+                         "on out-of-fold scores of the training sets (how default-2 was made from default-1)")
     ap.add_argument("--cache", help="keep the labelled pairs in this .npz (and reuse it): refit without re-embedding")
     args = ap.parse_args()
     if args.cache and Path(args.cache).exists():
@@ -85,7 +98,7 @@ def main() -> int:
         sets = [LabelledSet(*(data[f"{i}_{f}"] for f in ("x", "y", "groups", "o_idx", "a_idx")),
                             int(data[f"{i}_n"][0]), int(data[f"{i}_n"][1]), str(data[f"{i}_name"]))
                 for i in range(int(data["count"]))]
-        model = train_model(sets, embedding_model=os.environ["PARTNER_SYNC_EMBEDDING_MODEL"], version="default-1")
+        model = fitted(args, sets, os.environ["PARTNER_SYNC_EMBEDDING_MODEL"])
         Path(args.out).write_text(model.to_json() + "\n")
         print(f"wrote {args.out} from {args.cache}: threshold {model.auto_link_threshold}, {model.trained_on}")
         return 0
@@ -103,7 +116,7 @@ def main() -> int:
             arrays |= {f"{i}_x": s.x, f"{i}_y": s.y, f"{i}_groups": s.groups, f"{i}_o_idx": s.o_idx,
                        f"{i}_a_idx": s.a_idx, f"{i}_n": np.array([s.n_odoo, s.n_ace]), f"{i}_name": np.array(s.name)}
         np.savez(args.cache, **arrays)
-    model = train_model(sets, embedding_model=settings.embedding_model, version="default-1")
+    model = fitted(args, sets, settings.embedding_model)
     Path(args.out).write_text(model.to_json() + "\n")
     print(f"wrote {args.out}: threshold {model.auto_link_threshold}, trained on {model.trained_on} "
           f"in {time.monotonic() - started:.0f}s")

@@ -178,3 +178,109 @@ def test_a_giant_component_is_split_at_its_weak_edges(monkeypatch):
     chosen, stats = assign(o_idx, a_idx, p, 3, 3)
     assert sorted(zip(o_idx[chosen].tolist(), a_idx[chosen].tolist())) == [(0, 1), (1, 0), (2, 2)]
     assert stats.greedy_components == 0 and stats.components == 2
+
+
+def test_calibration_check_tolerates_chance_but_not_a_real_gap():
+    from partner_sync.match.evaluate import calibration_check
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.4, 0.5, 4000)
+    calibrated = [(float(q), bool(rng.random() < q)) for q in p]
+    assert all(c.ok for c in calibration_check(calibrated))
+    # the same bin 0.15 under its prediction: 4,000 pairs prove it
+    leaning = [(float(q), bool(rng.random() < q - 0.15)) for q in p]
+    assert not all(c.ok for c in calibration_check(leaning))
+    # 12 pairs 0.15 under: chance explains it, the check cannot tell (and says so by passing)
+    assert all(c.ok for c in calibration_check(leaning[:12]))
+    # the pooled middle catches a lean that each small bin hides
+    mid = rng.uniform(0.1, 0.9, 600)
+    lean_everywhere = [(float(q), bool(rng.random() < q - 0.2)) for q in mid]
+    checks = calibration_check(lean_everywhere)
+    assert not [c for c in checks if (c.low, c.high) == (0.1, 0.9)][0].ok
+
+
+def test_isotonic_calibration_fixes_an_overconfident_score():
+    from partner_sync.match.model import FEATURES, PairModel
+    from partner_sync.match.train import fit_calibration
+
+    rng = np.random.default_rng(5)
+    true_p = rng.uniform(0.02, 0.98, 20000)
+    y = (rng.random(20000) < true_p).astype(int)
+    logit = np.log(true_p / (1 - true_p))
+    overconfident = 1 / (1 + np.exp(-2.5 * logit))  # a model too sure of itself
+    cal = fit_calibration([overconfident], [y])
+    assert cal == fit_calibration([overconfident], [y])  # deterministic
+    model = PairModel("t", list(FEATURES), [], [], [], 0.0, calibration=cal)
+    fixed = model.calibrate(overconfident)
+    for lo in (0.1, 0.3, 0.7):
+        raw_bin = (overconfident >= lo) & (overconfident < lo + 0.1)
+        new_bin = (fixed >= lo) & (fixed < lo + 0.1)
+        assert abs(y[raw_bin].mean() - overconfident[raw_bin].mean()) > 0.05
+        assert abs(y[new_bin].mean() - fixed[new_bin].mean()) < 0.03
+    # strictly increasing: candidates keep their order
+    order = np.argsort(overconfident)
+    assert np.all(np.diff(fixed[order]) >= 0) and len(np.unique(fixed)) > 0.9 * len(np.unique(overconfident))
+
+
+def test_vectorised_features_equal_the_per_pair_definition():
+    """feature_table computes for millions of pairs what features.pair_features says for one: same values on
+    messy pairs (native script, acronym, payer account, 11 digits, TCV, ids that name someone else)."""
+    from datetime import date
+
+    from partner_sync.match.feature_table import Vocabulary, pair_table, side_columns
+    from partner_sync.match.model import design_from_table
+
+    def side(rows, odoo):
+        out = {}
+        for r in rows:
+            r = dict(r)
+            r["name_norm"] = F.normalize_name(r["company"])
+            r["domains"] = frozenset(d for d in (F.domain_of(r.get("website")), F.domain_of(r.get("email"))) if d)
+            r["account"] = F.normalize_account(r.get("account"))
+            if odoo:
+                r["payer"] = F.normalize_account(r.get("payer"))
+                r["ace_ref"] = F.parse_ace_id(r.get("ace_ref"))
+            else:
+                r["crm_id"] = F.parse_crm_id(r.get("crm_id"))
+            out[r["id"]] = r
+        return out
+
+    odoo = side([
+        {"id": "1", "company": "株式会社トヨタ", "website": "toyota.co.jp", "account": "12345678901", "payer": None,
+         "amount": 120000.0, "close_date": date(2024, 3, 1), "created": date(2023, 12, 1), "ace_ref": None},
+        {"id": "2", "company": "International Freight Solutions GmbH", "email": "ana@ifs.de", "account": None,
+         "payer": "1111-2222-3333", "amount": None, "close_date": None, "created": date(2024, 1, 5),
+         "ace_ref": "o7654321"},
+        {"id": "3", "company": "", "website": None, "account": None, "payer": None, "amount": 5000.0,
+         "close_date": date(2024, 6, 1), "created": None, "ace_ref": "O0000000"},
+    ], True)
+    ace = side([
+        {"id": "O1234567", "company": "Toyota K.K.", "website": "https://www.toyota.com", "account": "012345678901",
+         "amount": 10000.0, "close_date": date(2024, 3, 9), "created": date(2023, 11, 1), "status": "Approved",
+         "acceptance": "Accepted", "crm_id": "crm.lead,1"},
+        {"id": "O7654321", "company": "IFS", "website": "junk", "email": "x@ifs.com", "account": "111122223333",
+         "amount": 800.0, "close_date": date(2025, 1, 1), "created": None, "status": "Rejected",
+         "acceptance": "Accepted", "crm_id": "ODOO-3"},
+        {"id": "O5555555", "company": "Accept to View", "account": None, "amount": None, "close_date": None,
+         "created": None, "status": "Pending Submission", "acceptance": "Pending", "crm_id": None},
+    ], False)
+    o_ids, a_ids = sorted(odoo), sorted(ace)
+    o_pos, a_pos = {k: i for i, k in enumerate(o_ids)}, {k: i for i, k in enumerate(a_ids)}
+    vocab = Vocabulary()
+    oc = side_columns(odoo, o_ids, vocab, odoo=True, other_pos=a_pos)
+    ac = side_columns(ace, a_ids, vocab, odoo=False, other_pos=o_pos)
+    o_idx, a_idx = np.array([i for i in range(3) for _ in range(3)]), np.array([j for _ in range(3) for j in range(3)])
+    cos_i, cos_p = np.linspace(0.1, 0.9, 9), np.r_[np.linspace(0.2, 0.8, 8), np.nan]
+    table = pair_table(oc, ac, vocab, o_idx, a_idx, cos_i, cos_p)
+    triples = []
+    for k, (i, j) in enumerate(zip(o_idx, a_idx)):
+        expected = F.pair_features({**odoo[o_ids[i]], "_known_odoo": odoo}, ace[a_ids[j]], cos_i[k],
+                                   None if np.isnan(cos_p[k]) else cos_p[k])
+        assert table.row(k) == expected, (o_ids[i], a_ids[j])
+        triples.append((o_ids[i], a_ids[j], expected))
+    assert np.allclose(design_from_table(table, o_idx, a_idx), design_matrix(triples))
+    # the messy cases really occur in this fixture
+    rows = [table.row(k) for k in range(9)]
+    assert {r["account"] for r in rows} >= {"same", "payer", "one_side"}
+    assert any(r["name_acronym"] for r in rows) and any(r["exact_id"] for r in rows)
+    assert any(r["id_points_elsewhere"] for r in rows) and any(r["ace_masked"] for r in rows)

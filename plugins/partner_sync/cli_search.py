@@ -244,7 +244,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval_match(args: argparse.Namespace) -> int:
     from partner_sync.database import Database
     from partner_sync.match import evaluate, load_ranked, read_truth
-    from partner_sync.match.evaluate import auto_link, calibration, load_decisions, per_tag, read_tags
+    from partner_sync.match.evaluate import (auto_link, calibration, calibration_check, load_decisions, per_tag,
+                                             read_tags)
 
     settings = _settings()
     truth_path = Path(args.truth) if args.truth else settings.home / "demo" / "ground_truth.csv"
@@ -270,9 +271,20 @@ def cmd_eval_match(args: argparse.Namespace) -> int:
           f"of {a.pairs} twins; review {sum(d[1] == 'review' for d in decisions)}, "
           f"unmatched {sum(d[1] == 'unmatched' for d in decisions)}")
     scored = [(p, truth.get(o) == t) for o, cands in ranked.items() for t, p in cands]
-    print(tabulate([[f"{lo:.1f}-{hi:.1f}", n, f"{pred:.3f}", f"{obs:.3f}", f"{obs - pred:+.3f}"]
-                    for lo, hi, n, pred, obs in calibration(scored)],
-                   headers=["probability", "pairs", "predicted", "observed", "gap"], tablefmt="simple"))
+    checks = {(c.low, c.high): c for c in calibration_check(scored)}
+    rows = [[f"{lo:.1f}-{hi:.1f}", n, f"{pred:.3f}", f"{obs:.3f}", f"{obs - pred:+.3f}"]
+            for lo, hi, n, pred, obs in calibration(scored)]
+    middle = checks.get((0.1, 0.9))
+    if middle:
+        rows.append(["0.1-0.9 pooled", middle.pairs, f"{middle.predicted:.3f}", f"{middle.observed:.3f}",
+                     f"{middle.observed - middle.predicted:+.3f}"])
+    for row, key in zip(rows, [(lo, hi) for lo, hi, *_ in calibration(scored)] + [(0.1, 0.9)]):
+        c = checks.get(key)
+        row += [f"{c.allowed:.3f}", "yes" if c.ok else "NO"] if c else ["-", "too few pairs"]
+    print(tabulate(rows, headers=["probability", "pairs", "predicted", "observed", "gap", "allowed", "within"],
+                   tablefmt="simple"))
+    print("calibration: 'allowed' = 0.05 + what chance explains for the bin's pairs (99%, Bonferroni over "
+          "the bins checked); a bin needs >= 10 pairs")
     print(r.summary_line())
     return 0
 

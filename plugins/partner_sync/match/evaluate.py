@@ -13,6 +13,7 @@ Definitions (Odoo -> ACE direction, twins = the truth file's pairs, one-to-one):
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -104,6 +105,52 @@ def calibration(scored: Sequence[tuple[float, bool]], bins: int = 10) -> list[tu
         if inside:
             out.append((low, high, len(inside), sum(p for p, _ in inside) / len(inside),
                         sum(y for _, y in inside) / len(inside)))
+    return out
+
+
+@dataclass(frozen=True)
+class BinCheck:
+    low: float
+    high: float
+    pairs: int
+    predicted: float
+    observed: float
+    allowed: float  # the tolerance plus what chance alone explains for this many pairs
+    ok: bool
+
+
+def calibration_check(scored: Sequence[tuple[float, bool]], *, tolerance: float = 0.05, min_pairs: int = 10,
+                      alpha: float = 0.01, bins: int = 10) -> list[BinCheck]:
+    """Per probability bin with >= ``min_pairs`` pairs: is |observed - predicted| within ``tolerance``, beyond
+    what chance explains?
+
+    Under calibration the bin's twin count is a sum of Bernoulli(p_i): its standard deviation is
+    sqrt(sum p_i (1 - p_i)). A bin fails only when its gap exceeds ``tolerance`` by more than z of those
+    standard deviations, z two-sided at ``alpha`` split over the bins checked (Bonferroni): a bin of 20 pairs
+    cannot prove a 0.05 gap, a bin of 2,000 can. The last entry pools every pair predicted 0.1-0.9 (the
+    middle bins together), so a systematic lean of the middle shows even when each bin is small."""
+    from statistics import NormalDist
+
+    groups: list[tuple[float, float, list[tuple[float, bool]]]] = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [(p, y) for p, y in scored if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if len(inside) >= min_pairs:
+            groups.append((low, high, inside))
+    middle = [(p, y) for p, y in scored if 0.1 <= p < 0.9]
+    if len(middle) >= min_pairs:
+        groups.append((0.1, 0.9, middle))
+    if not groups:
+        return []
+    z = NormalDist().inv_cdf(1 - alpha / (2 * len(groups)))
+    out = []
+    for low, high, inside in groups:
+        n = len(inside)
+        predicted = sum(p for p, _ in inside) / n
+        observed = sum(y for _, y in inside) / n
+        sd = math.sqrt(sum(p * (1 - p) for p, _ in inside)) / n
+        allowed = tolerance + z * sd
+        out.append(BinCheck(low, high, n, predicted, observed, allowed, abs(observed - predicted) <= allowed))
     return out
 
 

@@ -13,9 +13,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from partner_sync.match.feature_table import PairTable
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 
@@ -37,64 +40,80 @@ def _gap(days: int | None) -> float:
 
 def design_matrix(pairs: Sequence[tuple[str, str, dict[str, Any]]]) -> np.ndarray:
     """One row per (odoo_id, ace_id, features); relative features compare a pair with its side's other candidates."""
-    n = len(pairs)
+    from partner_sync.match.feature_table import from_dicts
+
+    if not pairs:
+        return np.zeros((0, len(FEATURES)))
+    table, o_groups, a_groups = from_dicts(pairs)
+    return design_from_table(table, o_groups, a_groups)
+
+
+def _gaps(days: np.ndarray) -> np.ndarray:
+    """``_gap`` over an array (nan = missing -> 0)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(days), 0.0, np.minimum(np.log1p(np.nan_to_num(days)) / _LOG_YEAR, 2.0))
+
+
+def relative(values: np.ndarray, groups: np.ndarray, higher_better: bool, cap: float) -> np.ndarray:
+    """This pair's value minus the best of its group's other pairs (cap when it has none); nan = no value."""
+    n = len(values)
+    out = np.full(n, cap, dtype=np.float64)
+    if n == 0:
+        return out
+    signed = values if higher_better else -values
+    v = np.where(np.isnan(signed), -np.inf, signed)
+    order = np.lexsort((-v, groups))  # by group, best first; ties keep the pairs' order
+    g = groups[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    group_of = np.repeat(np.arange(len(starts)), sizes)
+    top1 = v[order[starts]]
+    top2 = np.where(sizes >= 2, v[order[np.minimum(starts + 1, n - 1)]], -np.inf)
+    best_other = top1[group_of].copy()
+    best_other[starts] = top2
+    vs = v[order]
+    with np.errstate(invalid="ignore"):
+        rel = np.where(np.isfinite(vs) & np.isfinite(best_other), vs - best_other, 0.0)
+    rel = np.where(sizes[group_of] >= 2, rel, cap)
+    out[order] = rel
+    return np.clip(out, -cap, cap)
+
+
+def design_from_table(t: "PairTable", o_groups: np.ndarray, a_groups: np.ndarray) -> np.ndarray:
+    """The model's input matrix from a PairTable; ``o_groups``/``a_groups`` say which pairs share a side."""
+    from partner_sync.match.feature_table import ACCOUNT_CODE, DOMAIN_CODE
+
+    n = len(t)
     x = np.zeros((n, len(FEATURES)), dtype=np.float64)
     col = {name: i for i, name in enumerate(FEATURES)}
-    proj = np.array([p[2]["cosine_project"] or 0.0 for p in pairs])
-    ident = np.array([p[2]["cosine_identity"] or 0.0 for p in pairs])
-    close = np.array([_gap(p[2]["close_days_apart"]) if p[2]["close_days_apart"] is not None else np.nan
-                      for p in pairs])
-    amount = np.array([min(p[2]["amount_log_ratio"], 3.0) if p[2]["amount_log_ratio"] is not None else np.nan
-                       for p in pairs])
-    by_odoo: dict[str, list[int]] = {}
-    by_ace: dict[str, list[int]] = {}
-    for i, (o, a, _) in enumerate(pairs):
-        by_odoo.setdefault(o, []).append(i)
-        by_ace.setdefault(a, []).append(i)
-
-    def relative(values: np.ndarray, groups: dict[str, list[int]], higher_better: bool, cap: float) -> np.ndarray:
-        """This pair's value minus the best of its side's other candidates (cap when it has none)."""
-        out = np.full(n, cap)
-        signed = values if higher_better else -values
-        for idx in groups.values():
-            if len(idx) < 2:
-                continue
-            v = np.where(np.isnan(signed[idx]), -np.inf, signed[idx])
-            order = np.argsort(-v, kind="stable")
-            top1, top2 = v[order[0]], v[order[1]]
-            best_other = np.full(len(idx), top1)
-            best_other[order[0]] = top2
-            with np.errstate(invalid="ignore"):
-                rel = np.where(np.isfinite(v) & np.isfinite(best_other), v - best_other, 0.0)
-            out[idx] = rel
-        return np.clip(out, -cap, cap)
-
-    x[:, col["rel_project_odoo"]] = relative(proj, by_odoo, True, 0.3)
-    x[:, col["rel_project_ace"]] = relative(proj, by_ace, True, 0.3)
-    x[:, col["rel_identity_odoo"]] = relative(ident, by_odoo, True, 0.3)
-    x[:, col["rel_close_odoo"]] = relative(close, by_odoo, False, 1.0)
-    x[:, col["rel_amount_odoo"]] = relative(amount, by_odoo, False, 2.0)
+    proj = np.nan_to_num(t.cos_project, nan=0.0)
+    ident = np.nan_to_num(t.cos_identity, nan=0.0)
+    close = np.where(np.isnan(t.close_days), np.nan, _gaps(t.close_days))
+    amount = np.minimum(t.amount_log_ratio, 3.0)  # nan stays nan
+    x[:, col["rel_project_odoo"]] = relative(proj, o_groups, True, 0.3)
+    x[:, col["rel_project_ace"]] = relative(proj, a_groups, True, 0.3)
+    x[:, col["rel_identity_odoo"]] = relative(ident, o_groups, True, 0.3)
+    x[:, col["rel_close_odoo"]] = relative(close, o_groups, False, 1.0)
+    x[:, col["rel_amount_odoo"]] = relative(amount, o_groups, False, 2.0)
     x[:, col["cos_identity"]] = ident
     x[:, col["cos_project"]] = proj
-    for i, (_, _, f) in enumerate(pairs):
-        row = x[i]
-        row[col["name_sim"]] = f["name_similarity"]
-        row[col["name_sim_sharp"]] = f["name_similarity"] ** 6
-        row[col["name_acronym"]] = f["name_acronym"]
-        if f["domain"] != "missing":
-            row[col[f"domain_{f['domain']}"]] = 1.0
-        if f["account"] != "missing":
-            row[col[f"account_{f['account']}"]] = 1.0
-        row[col["exact_id"]] = f["exact_id"]
-        row[col["id_points_elsewhere"]] = f["id_points_elsewhere"]
-        row[col["ace_rejected"]] = f["ace_rejected"]
-        row[col["ace_masked"]] = f["ace_masked"]
-        row[col["close_gap"]] = _gap(f["close_days_apart"])
-        row[col["close_missing"]] = f["close_days_apart"] is None
-        row[col["created_gap"]] = _gap(f["created_days_apart"])
-        row[col["created_missing"]] = f["created_days_apart"] is None
-        row[col["amount_dev"]] = 0.0 if f["amount_log_ratio"] is None else min(f["amount_log_ratio"], 3.0)
-        row[col["amount_missing"]] = f["amount_log_ratio"] is None
+    x[:, col["name_sim"]] = t.name_similarity
+    x[:, col["name_sim_sharp"]] = t.name_similarity ** 6
+    x[:, col["name_acronym"]] = t.name_acronym
+    for level in ("same", "subdomain", "other_tld", "different"):
+        x[:, col[f"domain_{level}"]] = t.domain == DOMAIN_CODE[level]
+    for level in ("same", "payer", "different", "one_side"):
+        x[:, col[f"account_{level}"]] = t.account == ACCOUNT_CODE[level]
+    x[:, col["exact_id"]] = t.exact_id
+    x[:, col["id_points_elsewhere"]] = t.id_points_elsewhere
+    x[:, col["ace_rejected"]] = t.ace_rejected
+    x[:, col["ace_masked"]] = t.ace_masked
+    x[:, col["close_gap"]] = _gaps(t.close_days)
+    x[:, col["close_missing"]] = np.isnan(t.close_days)
+    x[:, col["created_gap"]] = _gaps(t.created_days)
+    x[:, col["created_missing"]] = np.isnan(t.created_days)
+    x[:, col["amount_dev"]] = np.nan_to_num(amount, nan=0.0)
+    x[:, col["amount_missing"]] = np.isnan(t.amount_log_ratio)
     return x
 
 
@@ -115,8 +134,21 @@ class PairModel:
     assigned_intercept: float = 0.0
     embedding_model: str | None = None
     trained_on: dict[str, Any] = field(default_factory=dict)
+    # monotone map from the regression's logit to a probability, fitted on out-of-fold scores of the training
+    # data (isotonic, interpolated between its blocks): {"logit": [...], "p": [...]}; empty = the regression's own
+    calibration: dict[str, list[float]] = field(default_factory=dict)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probability that each pair is a twin."""
+        return self.calibrate(self.predict_raw(x))
+
+    def calibrate(self, p_raw: np.ndarray) -> np.ndarray:
+        if not self.calibration:
+            return p_raw
+        return np.interp(_logit(p_raw, 1e-9), np.asarray(self.calibration["logit"]), np.asarray(self.calibration["p"]))
+
+    def predict_raw(self, x: np.ndarray) -> np.ndarray:
+        """The logistic regression's own probability (before calibration)."""
         if list(self.features) != list(FEATURES):
             raise ValueError(f"model {self.version} was fitted on features {self.features}, this code computes "
                              f"{list(FEATURES)}: refit it with `partner_sync match --train TRUTH.csv`")
@@ -144,8 +176,8 @@ class PairModel:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-4, 1 - 1e-4)
+def _logit(p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    p = np.clip(p, eps, 1 - eps)
     return np.log(p / (1 - p))
 
 
@@ -153,22 +185,30 @@ def assignment_inputs(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, chose
                       usable: np.ndarray | None = None) -> np.ndarray:
     """Per pair: its logit and the logits of the best rival candidate of its Odoo and of its ACE side."""
     usable = np.ones(len(p), dtype=bool) if usable is None else usable
-    rival_o = np.full(len(p), 1e-4)
-    rival_a = np.full(len(p), 1e-4)
-    for side, rival in ((o_idx, rival_o), (a_idx, rival_a)):
-        order = np.lexsort((-p, side))
-        s_sorted, p_sorted = side[order], np.where(usable[order], p[order], 1e-4)
-        starts = np.r_[0, np.flatnonzero(np.diff(s_sorted)) + 1]
-        for k, start in enumerate(starts):
-            end = starts[k + 1] if k + 1 < len(starts) else len(order)
-            group = order[start:end]
-            vals = p_sorted[start:end]
-            if len(group) < 2:
-                continue
-            best, second = vals[0], vals[1]
-            rival[group] = best
-            rival[group[0]] = second
+    q = np.where(usable, p, 1e-4)
+    rival_o = _best_rival(o_idx, q)
+    rival_a = _best_rival(a_idx, q)
     return np.column_stack([_logit(p), _logit(rival_o), _logit(rival_a)])
+
+
+def _best_rival(group: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per pair the highest ``q`` among the other pairs of its group (1e-4 when it is alone)."""
+    n = len(q)
+    rival = np.full(n, 1e-4)
+    if n == 0:
+        return rival
+    order = np.lexsort((-q, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    group_of = np.repeat(np.arange(len(starts)), sizes)
+    best = q[order[starts]][group_of]
+    second = q[order[np.minimum(starts + 1, n - 1)]]
+    sorted_rival = best.copy()
+    sorted_rival[starts] = second
+    sorted_rival[sizes[group_of] < 2] = 1e-4
+    rival[order] = sorted_rival
+    return rival
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0, seed: int = 0) -> tuple[list[float], list[float],

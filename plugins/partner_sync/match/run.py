@@ -12,6 +12,7 @@ Everything is written in one transaction; a rerun on unchanged data writes nothi
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,8 @@ from partner_sync.logs import kv
 from partner_sync.match import features as F
 from partner_sync.match.assign import AssignmentStats, assign
 from partner_sync.match.decisions import Decision, store_decisions
-from partner_sync.match.model import PairModel, assignment_inputs, design_matrix
+from partner_sync.match.feature_table import PairTable, SideColumns, Vocabulary, pair_table, side_columns
+from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, design_from_table
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -64,16 +66,21 @@ class MatchReport:
 
 @dataclass
 class Scored:
-    """Every candidate pair of a run with its features and probability (also the training set's rows)."""
+    """Every candidate pair of a run with its signals and probability (also the training set's rows)."""
 
     odoo_ids: list[str]
     ace_ids: list[str]
     o_idx: np.ndarray
     a_idx: np.ndarray
-    features: list[dict[str, Any]]
+    table: PairTable
     x: np.ndarray
-    emb: list[tuple[Any, Any]]  # identity embedding ids (odoo, ace) per pair
+    o_emb: list[Any]  # identity embedding id per Odoo opportunity (None: not embedded yet)
+    a_emb: list[Any]
+    cos: tuple[np.ndarray, np.ndarray]  # (identity, project) cosine per pair, nan = missing
+    sides: tuple[SideColumns, SideColumns, Vocabulary]
     p: np.ndarray | None = None
+    p_raw: np.ndarray | None = None  # the uncalibrated probability: breaks ties of the calibrated one
+    seconds: dict[str, float] = field(default_factory=dict)  # candidates (SQL + blocking), features (+ model)
 
     def pairs(self) -> Iterator[tuple[str, str]]:
         for i, j in zip(self.o_idx, self.a_idx):
@@ -124,10 +131,20 @@ def _unspecific_accounts(*sides: dict[str, dict[str, Any]]) -> set[str]:
     return {a for a, n in names.items() if len(n) > 3}
 
 
+CANDIDATE_EF_FACTOR = 2  # hnsw.ef_search for candidate scans: twice the pool (a scan's cost grows with ef)
+
+
+def candidate_ef_search(settings: Settings) -> int:
+    """ef_search of the candidate scans: 2 x the pool, lower when PARTNER_SYNC_HNSW_EF_SEARCH is, never below it."""
+    pool = max(settings.match_candidates, settings.match_top_k)
+    return max(pool, min(settings.hnsw_ef_search, CANDIDATE_EF_FACTOR * pool))
+
+
 def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scored, dict, dict]:
     """Candidates, features and (when a model is given) probabilities of every pair, on one connection."""
+    started = time.monotonic()
     pool = max(settings.match_candidates, settings.match_top_k)
-    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(settings.hnsw_ef_search, pool))))
+    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(candidate_ef_search(settings))))
     odoo = _side(conn, settings, "sides_odoo")
     ace = _side(conn, settings, "sides_ace")
     junk = _unspecific_domains(odoo, ace)
@@ -147,7 +164,6 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
             extra.add((a["crm_id"], a["id"]))
     for o in odoo.values():
         o["ace_ref"] = F.parse_ace_id(o.get("ace_ref"))
-        o["_known_odoo"] = odoo
         if o["ace_ref"] in ace:
             extra.add((o["id"], o["ace_ref"]))
     extra |= _blocked_pairs(odoo, ace)
@@ -155,33 +171,77 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
         with conn.cursor().copy("COPY match_pairs (o_id, a_id) FROM STDIN") as cp:
             for pair in extra:
                 cp.write_row(pair)
-    rows = conn.execute(load_sql(settings.include_dir, "search/match/pair_cosines")).fetchall()
     odoo_ids = sorted(odoo)
     ace_ids = sorted(ace)
     o_pos = {k: i for i, k in enumerate(odoo_ids)}
     a_pos = {k: i for i, k in enumerate(ace_ids)}
-    seen: set[tuple[str, str]] = set()
-    o_idx, a_idx, feats, emb, triples = [], [], [], [], []
-    for o_id, a_id, o_emb, a_emb, cos_i, cos_p in rows:
-        if o_id not in odoo or a_id not in ace or (o_id, a_id) in seen:
-            continue
-        seen.add((o_id, a_id))
-        f = F.pair_features(odoo[o_id], ace[a_id], cos_i, cos_p)
-        o_idx.append(o_pos[o_id])
-        a_idx.append(a_pos[a_id])
-        feats.append(f)
-        emb.append((o_emb, a_emb))
-        triples.append((o_id, a_id, f))
-    x = design_matrix(triples) if triples else np.zeros((0, 0))
-    scored = Scored(odoo_ids, ace_ids, np.array(o_idx, dtype=np.int64), np.array(a_idx, dtype=np.int64), feats, x,
-                    emb)
-    if model is not None and triples:
-        scored.p = model.predict(x)
-    elif model is not None:
-        scored.p = np.zeros(0)
-    for o in odoo.values():
-        o.pop("_known_odoo", None)
+    o_emb, a_emb = _embedding_ids(conn, "odoo_opportunities", o_pos), _embedding_ids(conn, "ace_opportunities", a_pos)
+    _positions(conn, o_pos, a_pos)
+    o_idx, a_idx, cos_i, cos_p = _pair_cosines(settings, conn)
+    candidates_done = time.monotonic()
+    vocab = Vocabulary()
+    odoo_cols = side_columns(odoo, odoo_ids, vocab, odoo=True, other_pos=a_pos)
+    ace_cols = side_columns(ace, ace_ids, vocab, odoo=False, other_pos=o_pos)
+    scored = _scored(odoo_ids, ace_ids, o_idx, a_idx, cos_i, cos_p, o_emb, a_emb, (odoo_cols, ace_cols, vocab))
+    if model is not None:
+        scored.p_raw = model.predict_raw(scored.x)
+        scored.p = model.calibrate(scored.p_raw)
+        scored.x = scored.x[:0]  # millions of rows x 28: only training keeps the matrix
+    scored.seconds = {"candidates": round(candidates_done - started, 3),
+                      "features": round(time.monotonic() - candidates_done, 3)}
     return scored, odoo, ace
+
+
+def _scored(odoo_ids: list[str], ace_ids: list[str], o_idx: np.ndarray, a_idx: np.ndarray, cos_i: np.ndarray,
+            cos_p: np.ndarray, o_emb: list[Any], a_emb: list[Any], sides: tuple[SideColumns, SideColumns, Vocabulary]
+            ) -> Scored:
+    """Pairs deduplicated and ordered by (odoo, ace), with their signals and design matrix."""
+    key = o_idx * max(len(ace_ids), 1) + a_idx
+    _, first = np.unique(key, return_index=True)
+    o_idx, a_idx, cos_i, cos_p = o_idx[first], a_idx[first], cos_i[first], cos_p[first]
+    table = pair_table(sides[0], sides[1], sides[2], o_idx, a_idx, cos_i, cos_p)
+    x = design_from_table(table, o_idx, a_idx) if len(o_idx) else np.zeros((0, len(FEATURES)))
+    return Scored(odoo_ids, ace_ids, o_idx, a_idx, table, x, o_emb, a_emb, (cos_i, cos_p), sides)
+
+
+def _embedding_ids(conn, table: str, pos: dict[str, int]) -> list[Any]:
+    out: list[Any] = [None] * len(pos)
+    for sid, emb in conn.execute("SELECT source_id, embedding_id FROM search.embeddings WHERE source_table = %s "
+                                 "AND embedding_type = 'identity'", (table,)):
+        i = pos.get(sid)
+        if i is not None:
+            out[i] = emb
+    return out
+
+
+def _positions(conn, o_pos: dict[str, int], a_pos: dict[str, int]) -> None:
+    """Each opportunity's index in this run, so the pair query returns integers, not millions of id strings."""
+    for name, pos in (("match_odoo_pos", o_pos), ("match_ace_pos", a_pos)):
+        conn.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (id text PRIMARY KEY, pos integer NOT NULL) "
+                             "ON COMMIT DROP").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(name)))
+        with conn.cursor().copy(sql.SQL("COPY {} (id, pos) FROM STDIN").format(sql.Identifier(name))) as cp:
+            for k, i in pos.items():
+                cp.write_row((k, i))
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
+
+
+PAIR_CHUNK = 200_000
+
+
+def _pair_cosines(settings: Settings, conn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(odoo index, ace index, identity cosine, project cosine) of every pair in match_pairs, streamed in chunks."""
+    parts: list[np.ndarray] = []
+    with conn.cursor(name="match_pair_cosines") as cur:
+        cur.itersize = PAIR_CHUNK
+        cur.execute(load_sql(settings.include_dir, "search/match/pair_cosines"))
+        while rows := cur.fetchmany(PAIR_CHUNK):
+            parts.append(np.array([(o, a, np.nan if ci is None else ci, np.nan if cp is None else cp)
+                                   for o, a, ci, cp in rows], dtype=np.float64))
+    if not parts:
+        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+    arr = np.concatenate(parts)
+    return arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3]
 
 
 BLOCK_LIMIT = 40  # a key (name, acronym, domain label) shared by more ACE opportunities identifies nobody
@@ -216,16 +276,23 @@ def _blocked_pairs(odoo: dict[str, dict[str, Any]], ace: dict[str, dict[str, Any
 
 def _human_masks(conn, scored: Scored) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     latest = conn.execute("SELECT odoo_id, ace_id, decision FROM search.match_review_latest").fetchall()
-    decided = {(o, a): d for o, a, d in latest}
-    confirmed = np.zeros(len(scored.features), dtype=bool)
-    rejected = np.zeros(len(scored.features), dtype=bool)
-    for i, pair in enumerate(scored.pairs()):
-        d = decided.pop(pair, None)
-        if d == "confirm":
-            confirmed[i] = True
-        elif d == "reject":
-            rejected[i] = True
-    missing_confirmed = [pair for pair, d in decided.items() if d == "confirm"]
+    n = len(scored.o_idx)
+    confirmed = np.zeros(n, dtype=bool)
+    rejected = np.zeros(n, dtype=bool)
+    o_pos = {k: i for i, k in enumerate(scored.odoo_ids)}
+    a_pos = {k: i for i, k in enumerate(scored.ace_ids)}
+    keys = scored.o_idx * max(len(scored.ace_ids), 1) + scored.a_idx  # sorted: _scored orders the pairs
+    missing_confirmed = []
+    for o, a, d in latest:
+        i = -1
+        if o in o_pos and a in a_pos:
+            key = o_pos[o] * max(len(scored.ace_ids), 1) + a_pos[a]
+            j = int(np.searchsorted(keys, key))
+            i = j if j < n and keys[j] == key else -1
+        if i >= 0:
+            (confirmed if d == "confirm" else rejected)[i] = d in ("confirm", "reject")
+        elif d == "confirm":
+            missing_confirmed.append((o, a))
     return confirmed, rejected, missing_confirmed
 
 
@@ -239,20 +306,14 @@ def _add_pairs(settings: Settings, conn, scored: Scored, odoo: dict, ace: dict, 
     with conn.cursor().copy("COPY match_pairs (o_id, a_id) FROM STDIN") as cp:
         for pair in pairs:
             cp.write_row(pair)
-    rows = conn.execute(load_sql(settings.include_dir, "search/match/pair_cosines")).fetchall()
-    o_pos = {k: i for i, k in enumerate(scored.odoo_ids)}
-    a_pos = {k: i for i, k in enumerate(scored.ace_ids)}
-    triples = [(o, a, f) for o, a, f in zip(*zip(*scored.pairs()), scored.features)] if scored.features else []
-    for o_id, a_id, o_emb, a_emb, cos_i, cos_p in rows:
-        f = F.pair_features({**odoo[o_id], "_known_odoo": odoo}, ace[a_id], cos_i, cos_p)
-        triples.append((o_id, a_id, f))
-        scored.features.append(f)
-        scored.emb.append((o_emb, a_emb))
-        scored.o_idx = np.append(scored.o_idx, o_pos[o_id])
-        scored.a_idx = np.append(scored.a_idx, a_pos[a_id])
-    scored.x = design_matrix(triples)
-    scored.p = model.predict(scored.x)
-    return scored
+    o_new, a_new, ci_new, cp_new = _pair_cosines(settings, conn)
+    cos_i, cos_p = scored.cos
+    out = _scored(scored.odoo_ids, scored.ace_ids, np.r_[scored.o_idx, o_new], np.r_[scored.a_idx, a_new],
+                  np.r_[cos_i, ci_new], np.r_[cos_p, cp_new], scored.o_emb, scored.a_emb, scored.sides)
+    out.p_raw = model.predict_raw(out.x)
+    out.p = model.calibrate(out.p_raw)
+    out.x = out.x[:0]
+    return out
 
 
 def _evidence(f: dict[str, Any], p: float) -> dict[str, Any]:
@@ -282,23 +343,40 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
             scored = _add_pairs(settings, conn, scored, odoo, ace, model, missing)
             confirmed, rejected, _ = _human_masks(conn, scored)
         p = scored.p if scored.p is not None else np.zeros(0)
-        chosen, stats = assign(scored.o_idx, scored.a_idx, p, len(scored.odoo_ids), len(scored.ace_ids),
+        # the assignment and the second stage weigh the regression's own probabilities: the calibration map is
+        # monotone but coarse among likely twins (isotonic blocks), and telling siblings apart needs the finer
+        # score; the calibrated one is what people see (cache, decisions, review floor)
+        p_assign = scored.p_raw if scored.p_raw is not None else p
+        chosen, stats = assign(scored.o_idx, scored.a_idx, p_assign, len(scored.odoo_ids), len(scored.ace_ids),
                                confirmed=confirmed, rejected=rejected)
         t2 = time.monotonic()
         report.pairs = len(p)
         report.assignment = asdict(stats)
-        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p, chosen, usable=~rejected))
+        link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p_assign, chosen,
+                                                          usable=~rejected))
         decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k)
+        t3 = time.monotonic()
         conn.execute("DROP TABLE IF EXISTS match_pairs")
         for direction, rows in by_dir.items():
             report.directions.append(_store_direction(settings, conn, direction, rows))
         store_decisions(conn, decisions, model.version)
         report.decisions = {s: sum(d.status == s for d in decisions) for s in ("linked", "review", "unmatched")}
-    t3 = time.monotonic()
-    report.seconds = {"candidates_and_features": round(t1 - t0, 3), "assignment": round(t2 - t1, 3),
-                      "store": round(t3 - t2, 3)}
+    t4 = time.monotonic()
+    report.seconds = {**scored.seconds, "candidates_and_features": round(t1 - t0, 3),
+                      "assignment": round(t2 - t1, 3), "decide": round(t3 - t2, 3), "store": round(t4 - t3, 3)}
     log.info(kv("match.run", model=model.version, pairs=report.pairs, **report.decisions, **report.seconds))
     return report
+
+
+def _ranked(group: np.ndarray, usable: np.ndarray, chosen: np.ndarray, p: np.ndarray, p_raw: np.ndarray,
+            other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Usable pairs ordered by (group, assigned first, probability desc, other side's index), and their rank."""
+    idx = np.flatnonzero(usable)
+    order = idx[np.lexsort((other[idx], -p_raw[idx], -p[idx], ~chosen[idx], group[idx]))]
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
+    return order, rank
 
 
 def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
@@ -307,26 +385,31 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
 
     A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
     probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
-    per_odoo: dict[int, list[int]] = {}
-    per_ace: dict[int, list[int]] = {}
-    for i in range(len(p)):
-        if rejected[i]:
-            continue
-        per_odoo.setdefault(int(scored.o_idx[i]), []).append(i)
-        per_ace.setdefault(int(scored.a_idx[i]), []).append(i)
+    p_raw = scored.p_raw if scored.p_raw is not None else p
+    evidence: dict[int, str] = {}  # JSON, once per pair (most cached pairs are in both directions)
+
+    def ev_of(i: int) -> str:
+        if i not in evidence:
+            evidence[i] = json.dumps(_evidence(scored.table.row(i), p[i]), default=str)
+        return evidence[i]
+
     assigned_odoo_of_ace = {int(scored.a_idx[i]): scored.odoo_ids[scored.o_idx[i]] for i in np.flatnonzero(chosen)}
     by_dir: dict[str, list[tuple]] = {"odoo_to_ace": [], "ace_to_odoo": []}
+    order, rank = _ranked(scored.o_idx, ~rejected, chosen, p, p_raw, scored.a_idx)
+    best_of_odoo: dict[int, int] = {}
+    for i, r in zip(order[rank <= top_k].tolist(), rank[rank <= top_k].tolist()):
+        oi, ai = int(scored.o_idx[i]), int(scored.a_idx[i])
+        if r == 1:
+            best_of_odoo[oi] = i
+        by_dir["odoo_to_ace"].append((scored.odoo_ids[oi], scored.ace_ids[ai], scored.o_emb[oi], scored.a_emb[ai],
+                                      float(p[i]), r, ev_of(i)))
     decisions = []
     for oi, odoo_id in enumerate(scored.odoo_ids):
-        idx = sorted(per_odoo.get(oi, []), key=lambda i: (not chosen[i], -p[i], scored.ace_ids[scored.a_idx[i]]))
-        for rank, i in enumerate(idx[:top_k], start=1):
-            by_dir["odoo_to_ace"].append((odoo_id, scored.ace_ids[scored.a_idx[i]], *scored.emb[i], float(p[i]), rank,
-                                          _evidence(scored.features[i], p[i])))
-        if not idx:
+        best = best_of_odoo.get(oi)
+        if best is None:
             decisions.append(Decision(odoo_id, "unmatched", None, None, {}))
             continue
-        best = idx[0]
-        ev = _evidence(scored.features[best], p[best])
+        ev = _evidence(scored.table.row(best), p[best])
         ace_id = scored.ace_ids[scored.a_idx[best]]
         if chosen[best]:
             ev["link_probability"] = round(float(link_p[best]), 4)
@@ -343,18 +426,16 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
             decisions.append(Decision(odoo_id, "review", ace_id, float(p[best]), ev))
         else:
             decisions.append(Decision(odoo_id, "unmatched", ace_id, float(p[best]), ev))
-    for ai, ace_id in enumerate(scored.ace_ids):
-        idx = sorted(per_ace.get(ai, []), key=lambda i: (not chosen[i], -p[i], scored.odoo_ids[scored.o_idx[i]]))
-        for rank, i in enumerate(idx[:top_k], start=1):
-            o_emb, a_emb = scored.emb[i]
-            by_dir["ace_to_odoo"].append((ace_id, scored.odoo_ids[scored.o_idx[i]], a_emb, o_emb, float(p[i]), rank,
-                                          _evidence(scored.features[i], p[i])))
+    order, rank = _ranked(scored.a_idx, ~rejected, chosen, p, p_raw, scored.o_idx)
+    for i, r in zip(order[rank <= top_k].tolist(), rank[rank <= top_k].tolist()):
+        oi, ai = int(scored.o_idx[i]), int(scored.a_idx[i])
+        by_dir["ace_to_odoo"].append((scored.ace_ids[ai], scored.odoo_ids[oi], scored.a_emb[ai], scored.o_emb[oi],
+                                      float(p[i]), r, ev_of(i)))
     return decisions, by_dir
 
 
 def _store_direction(settings: Settings, conn, direction: str, rows: list[tuple]) -> DirectionReport:
-    import json
-
+    """One direction's ranked candidates (evidence as JSON text) into search.similarity_cache."""
     q_table, t_table = DIRECTIONS[direction]
     report = DirectionReport(direction)
     started = time.monotonic()
@@ -364,7 +445,7 @@ def _store_direction(settings: Settings, conn, direction: str, rows: list[tuple]
         for q, t, qe, te, score, rank, ev in rows:
             if qe is None or te is None:
                 continue  # no identity embedding yet: decided, but not cacheable
-            cp.write_row((q, t, qe, te, score, rank, json.dumps(ev, default=str)))
+            cp.write_row((q, t, qe, te, score, rank, ev))
             report.kept += 1
     report.queries = len({r[0] for r in rows})
     report.candidates = len(rows)

@@ -79,9 +79,35 @@ def _oof(sets: Sequence[LabelledSet], folds: int, c: float) -> list[np.ndarray]:
     return out
 
 
+def fit_calibration(probs: Sequence[np.ndarray], labels: Sequence[np.ndarray]) -> dict[str, list[float]]:
+    """Isotonic map from out-of-fold logits to the observed twin rate, as knots for linear interpolation.
+
+    Knots sit at each isotonic block's mean logit with the block's rate shrunk by half a pair (a block of 12
+    negatives reads 0.04, not 0); the two ends run on to logit -30 / +30, so the map stays strictly increasing
+    and ties between candidates keep the regression's order. Fitted on training folds only."""
+    from sklearn.isotonic import IsotonicRegression
+
+    p, y = np.concatenate(probs), np.concatenate(labels).astype(np.float64)
+    z = np.log(np.clip(p, 1e-9, 1 - 1e-9) / (1 - np.clip(p, 1e-9, 1 - 1e-9)))
+    level = IsotonicRegression(out_of_bounds="clip").fit(z, y).predict(z)
+    knots_z, knots_p = [], []
+    for value in np.unique(level):
+        inside = level == value
+        knots_z.append(float(z[inside].mean()))
+        knots_p.append(float((y[inside].sum() + 0.5) / (inside.sum() + 1.0)))
+    order = np.argsort(knots_z)
+    kz, kp = np.asarray(knots_z)[order], np.asarray(knots_p)[order]
+    for i in range(1, len(kp)):  # strictly increasing after the shrinkage
+        kp[i] = max(kp[i], kp[i - 1] + 1e-5)
+    kz = np.r_[-30.0, kz, 30.0]  # the model's logits are clipped to +-30; out-of-fold ones reach +-20.7
+    kp = np.r_[min(1e-6, kp[0] / 2), kp, max(1 - 1e-6, (1 + kp[-1]) / 2)]
+    return {"logit": [round(float(v), 6) for v in kz], "p": [round(float(v), 8) for v in kp]}
+
+
 def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: float = 1.0
                  ) -> tuple[list[float], float, list[np.ndarray], list[np.ndarray], int]:
-    """Second stage on out-of-fold probabilities: P(assigned pair is right | logit, rival logits)."""
+    """Second stage on out-of-fold probabilities (the regression's own, as ``run_match`` assigns on them):
+    P(assigned pair is right | logit, rival logits)."""
     from sklearn.linear_model import LogisticRegression
 
     zs, ys = [], []
@@ -121,8 +147,10 @@ def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.n
 
 
 def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
-                c: float = 1.0, folds: int = 5, extra: dict[str, Any] | None = None) -> PairModel:
-    """Fit on every set; threshold from out-of-fold probabilities through the assignment."""
+                c: float = 1.0, folds: int = 5, extra: dict[str, Any] | None = None,
+                calibrate: bool = True) -> PairModel:
+    """Fit on every set; calibration map, second stage and threshold from out-of-fold probabilities (folds by
+    customer) through the assignment."""
     sets = [s for s in sets if len(s.y)]
     if not sets or sum(int(s.y.sum()) for s in sets) < 10:
         raise ValueError("too few labelled twin pairs to train on (need at least 10 among the candidates; did "
@@ -130,16 +158,31 @@ def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: s
     x = np.vstack([s.x for s in sets])
     y = np.concatenate([s.y for s in sets])
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
-    oof = _oof(sets, min(folds, n_groups), c)
-    a_coef, a_intercept, q, hits, twins = fit_assigned(sets, oof)
+    oof_raw = _oof(sets, min(folds, n_groups), c)
+    calibration = fit_calibration(oof_raw, [s.y for s in sets]) if calibrate else {}
+    a_coef, a_intercept, q, hits, twins = fit_assigned(sets, oof_raw)
     threshold, held = choose_threshold(q, hits, twins)
     mean, scale, coef, intercept = fit(x, y, c=c)
     return PairModel(version=version or new_version(), features=list(FEATURES), mean=mean, scale=scale, coef=coef,
                      intercept=intercept, auto_link_threshold=threshold, embedding_model=embedding_model,
-                     assigned_coef=a_coef, assigned_intercept=a_intercept,
+                     assigned_coef=a_coef, assigned_intercept=a_intercept, calibration=calibration,
                      trained_on={"sets": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())} for s in sets},
                                  "held_out_auto_link": {k: round(v, 4) for k, v in held.items()},
                                  "target_precision": TARGET_PRECISION, "C": c, **(extra or {})})
+
+
+def add_calibration(model: PairModel, sets: Sequence[LabelledSet], *, c: float = 1.0, folds: int = 5,
+                    version: str | None = None) -> PairModel:
+    """A fitted model with a calibration map from out-of-fold scores of ``sets`` (refit in customer folds with
+    the model's own procedure); coefficients, second stage and threshold stay as they are."""
+    sets = [s for s in sets if len(s.y)]
+    n_groups = len(set(np.concatenate([s.groups for s in sets])))
+    oof_raw = _oof(sets, min(folds, n_groups), c)
+    calibration = fit_calibration(oof_raw, [s.y for s in sets])
+    trained_on = {**model.trained_on, "calibration": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())}
+                                                      for s in sets}}
+    return PairModel(**{**model.__dict__, "version": version or model.version, "calibration": calibration,
+                        "trained_on": trained_on})
 
 
 def store_model(db: Database, model: PairModel) -> None:

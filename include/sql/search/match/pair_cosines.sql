@@ -1,8 +1,12 @@
--- Both cosines of every candidate pair in match_pairs, and the identity embedding ids the cache rows key on.
-SELECT p.o_id, p.a_id, oi.embedding_id AS o_embedding_id, ai.embedding_id AS a_embedding_id,
+-- Both cosines of every candidate pair in match_pairs, as the run's integer positions of the two opportunities
+-- (match_odoo_pos / match_ace_pos): millions of pairs stream back as four numbers each. A missing embedding
+-- gives a NULL cosine.
+SELECT op.pos AS o_pos, ap.pos AS a_pos,
        1 - (oi.embed_vector <=> ai.embed_vector) AS cos_identity,
        1 - (oc.embed_vector <=> ac.embed_vector) AS cos_project
-FROM match_pairs p
+FROM (SELECT DISTINCT o_id, a_id FROM match_pairs) p
+JOIN match_odoo_pos op ON op.id = p.o_id
+JOIN match_ace_pos ap ON ap.id = p.a_id
 LEFT JOIN search.embeddings oi ON oi.source_table = 'odoo_opportunities' AND oi.embedding_type = 'identity'
                               AND oi.source_id = p.o_id
 LEFT JOIN search.embeddings ai ON ai.source_table = 'ace_opportunities' AND ai.embedding_type = 'identity'
