@@ -361,9 +361,11 @@ class PartnerCentralReader:
             NoCredentialsError, ReadTimeoutError, ConnectTimeoutError
 
         method = getattr(client or self.client, xform_name(operation))
-        for attempt in range(self.throttle_retries + 1):
+        transient_codes = ("ThrottlingException", "InternalServerException")
+
+        def once() -> dict | None:
             self.limiter.acquire()
-            self.budget.spend()
+            self.budget.spend()  # every try costs a request of the run's budget
             try:
                 return method(**params)
             except NoCredentialsError:
@@ -379,24 +381,27 @@ class PartnerCentralReader:
                     raise SourceAccessError(f"Partner Central refused {operation} in catalog {self.catalog}: "
                                             f"{message or code} (the caller needs partnercentral:{operation}; "
                                             "see docs/api_sources.md)") from None
-                if code not in ("ThrottlingException", "InternalServerException"):
+                if code not in transient_codes:
                     raise SourceError(f"Partner Central {operation} failed: {code}: {message}") from None
-                if attempt == self.throttle_retries:
-                    if code == "ThrottlingException":
-                        raise BudgetExhausted(f"AWS still throttles {operation} after {attempt + 1} tries "
-                                              "(the shared quota is spent)") from None
-                    raise SourceUnavailable(f"Partner Central {operation}: {code} after {attempt + 1} tries") \
-                        from None
-            except (BotoConnectionError, ReadTimeoutError, ConnectTimeoutError) as exc:
-                if attempt == self.throttle_retries:
-                    raise SourceUnavailable(f"Partner Central {operation}: unreachable after {attempt + 1} tries: "
-                                            f"{exc}") from None
-                code = type(exc).__name__
-            wait = self.backoff.delay(attempt)
-            log.warning(kv("apn.retry", operation=operation, error=code, attempt=attempt + 1,
-                           wait_s=round(wait, 2)))
-            self.sleep(wait)
-        raise AssertionError("unreachable")
+                raise
+
+        def transient(exc: BaseException) -> bool:
+            if isinstance(exc, ClientError):
+                return exc.response.get("Error", {}).get("Code", "") in transient_codes
+            return isinstance(exc, (BotoConnectionError, ReadTimeoutError, ConnectTimeoutError))
+
+        def exhausted(exc: BaseException, tries: int) -> Exception:
+            code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else None
+            if code == "ThrottlingException":
+                return BudgetExhausted(f"AWS still throttles {operation} after {tries} tries "
+                                       "(the shared quota is spent)")
+            if code is not None:
+                return SourceUnavailable(f"Partner Central {operation}: {code} after {tries} tries")
+            return SourceUnavailable(f"Partner Central {operation}: unreachable after {tries} tries: {exc}")
+
+        return self.backoff.run(once, transient, f"Partner Central {operation}", exhausted=exhausted,
+                                describe=lambda exc: (exc.response.get("Error", {}).get("Code", "")
+                                                      if isinstance(exc, ClientError) else type(exc).__name__))
 
     def _summaries(self, window: Window, notes: dict) -> Iterator[dict]:
         """Every changed opportunity's summary, oldest change first, one page at a time."""
