@@ -319,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("maintenance", help="VACUUM ANALYZE raw/core/search and prune old ops rows",
                        description="Weekly housekeeping (also the partner_sync_maintenance DAG).")
-    p.add_argument("--prune-days", type=cli_args.positive_days, help="ops retention in days (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
+    p.add_argument("--prune-days", type=cli_args.positive_days,
+                   help="ops retention in days, at least 1 (default PARTNER_SYNC_OPS_RETENTION_DAYS=90)")
     p.add_argument("--skip-vacuum", action="store_true", help="only prune")
     p.set_defaults(func=cmd_maintenance)
 

@@ -221,7 +221,8 @@ def build_maintenance_dag(sources: list[SourceDef], settings: Settings) -> DAG:
              tags=["partner_sync", "maintenance"],
              doc_md="Weekly housekeeping: `reconcile_<source>` compares every database source table with raw "
                     "by row hash and reloads the rows the change cursor missed; `vacuum_analyze` runs VACUUM "
-                    "ANALYZE on the raw, core and search schemas; `prune_ops` deletes ops rows older than "
+                    "ANALYZE on the raw, core and search schemas; `prune_ops` marks jobs left running by a killed "
+                    "process `abandoned` (`PARTNER_SYNC_JOB_TIMEOUT`), then deletes ops rows older than "
                     "`PARTNER_SYNC_OPS_RETENTION_DAYS`.") as dag:
         from partner_sync.sources.readers import has_sql_access
 
