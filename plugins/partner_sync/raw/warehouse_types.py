@@ -42,21 +42,22 @@ def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str
     (else the type change would refuse the table for good)."""
     for column, data_type in types.items():
         check_type_name(data_type, f"{where}: column {column}")
-    names = list(types)
-    regclass = sql.Identifier("raw", raw_table).as_string(conn) if raw_table else None
-    found = conn.execute(
-        "SELECT c.name, to_regtype(c.typ) IS NOT NULL, "
-        "       COALESCE((SELECT t.typnamespace <> 'pg_catalog'::regnamespace FROM pg_type t "
-        "                 WHERE t.oid = to_regtype(c.typ)), false), "
-        "       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-        "        WHERE a.attrelid = to_regclass(%s) AND a.attname = c.name AND NOT a.attisdropped) "
-        "FROM unnest(%s::text[], %s::text[]) AS c(name, typ)",
-        (regclass, names, [types[n] for n in names])).fetchall()
-    fitted = dict(types)
-    for column, known, extension, stored in found:
-        text_form = "text[]" if types[column].endswith("[]") else "text"
-        if not known or (extension and stored == text_form):
-            fitted[column] = text_form
+    # one parse per distinct type (a few), not per column (wide tables have ~200)
+    known = {typ: (oid is not None, extension) for typ, oid, extension in conn.execute(
+        "SELECT d.typ, t.oid, t.typnamespace <> 'pg_catalog'::regnamespace "
+        "FROM (SELECT DISTINCT unnest(%s::text[]) AS typ) d LEFT JOIN pg_type t ON t.oid = to_regtype(d.typ)",
+        (sorted(set(types.values())),)).fetchall()}
+    fitted = {c: t if known[t][0] else ("text[]" if t.endswith("[]") else "text") for c, t in types.items()}
+    kept = [c for c, t in types.items() if known[t] == (True, True)]  # an extension type the warehouse has
+    if kept and raw_table:
+        stored = dict(conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attname = ANY(%s) AND NOT attisdropped",
+            (sql.Identifier("raw", raw_table).as_string(conn), kept)).fetchall())
+        for c in kept:
+            text_form = "text[]" if types[c].endswith("[]") else "text"
+            if stored.get(c) == text_form:
+                fitted[c] = text_form
     return fitted
 
 
