@@ -108,12 +108,12 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
             result.failures[tdef.name] = f"source {source.name}: table {tdef.name} {NOT_FOUND}"
             continue
         columns, excluded = [], {}
-        for _, name, _, data_type, source_type, nullable in by_table[tdef.name]:
+        for _, name, _, source_type, nullable in by_table[tdef.name]:
             reason = secret_reason(name, tdef, patterns)
             if reason and name not in tdef.primary_key:
                 excluded[name] = reason
                 continue
-            columns.append(Column(name, raw_column_type(raw_types.get((tdef.name, name), data_type),
+            columns.append(Column(name, raw_column_type(raw_types[(tdef.name, name)],
                                                          tdef.column_types.get(name)), nullable, source_type))
         names = {c.name for c in columns}
         bad_keys = [k for k in (*tdef.primary_key, *([tdef.cursor] if tdef.cursor else [])) if k not in names]
