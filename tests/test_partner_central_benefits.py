@@ -215,6 +215,26 @@ def test_database_mode_has_no_benefit_tables_and_api_mode_no_apfp_transform():
     assert [t.template for t in api.mode_transforms] == ["ace_opportunities", "ace_funding_benefits"]
 
 
+def test_both_funding_templates_end_in_one_shared_tail_the_same_from_files_and_from_airflow():
+    """ace_funding_write.sql is appended to either mode's template; Airflow renders it too (a template file of the
+    source), and the composed text, so its lineage hash, is the same from the files and from Airflow's render."""
+    from partner_sync.transform import composed, rules_for, template_files
+
+    settings = load_settings({}, dotenv=False)
+    include = settings.include_dir
+    apn = load_source(include, "apn")
+    funding = [t for t in apn.transforms if t.target == "core.ace_opportunities.funding"]
+    assert [t.tail for t in funding] == ["ace_funding_write", "ace_funding_write"]
+    files = template_files(include, apn)
+    assert files["ace_funding_write"] == "transform/ace_funding_write.sql"
+    rendered = {n: (include / "sql" / f).read_text().rstrip("\n") for n, f in files.items()}  # as Jinja renders
+    tail = rendered["ace_funding_write"]
+    for tdef in funding:
+        text = composed(tdef, rendered.__getitem__)
+        assert text.startswith(rendered[tdef.template]) and text.endswith(tail)
+        assert rules_for(include, tdef, (text, None)) == rules_for(include, tdef)
+
+
 # -- loads --------------------------------------------------------------------------------------------
 
 @pytest.mark.db
@@ -389,8 +409,8 @@ def test_funding_per_opportunity_from_the_benefits_api(stubs, apn_env):
     assert targets["core.ace_opportunities.funding"]["updated"] == 2  # O1 and O2 share application 1
     assert q(wh, "SELECT funding_disbursed_amount FROM core.ace_opportunities WHERE source_id = 'O1000001'") == \
         [(Decimal("35000.00"),)]
-    assert q(wh, "SELECT count(*) FROM ops.transformation_log WHERE target_table = 'core.ace_opportunities.funding'"
-                 ) == [(4,)]
+    assert q(wh, "SELECT source_table, count(*) FROM ops.transformation_log WHERE target_table = "
+                 "'core.ace_opportunities.funding' GROUP BY 1") == [("raw.apn_benefit_application", 4)]
 
 
 @pytest.mark.db
@@ -417,6 +437,8 @@ def test_funding_per_opportunity_from_the_apfp_database(demo_env):
             assert core[opp][1] >= (paid.get(opp) or 0)  # cash paid out, plus credits redeemed
     unfunded = set(core) - {r[0] for r in src}
     assert unfunded and all(core[o] == (None, None, None, None) for o in unfunded)
+    assert demo_env.query("SELECT DISTINCT source_table FROM ops.transformation_log "
+                          "WHERE target_table = 'core.ace_opportunities.funding'") == [("raw.apn_funding_request",)]
 
 
 # -- speed ----------------------------------------------------------------------------------------------
