@@ -121,3 +121,13 @@ def demo_env(pg_admin_url, tmp_path_factory):
     env = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("demo"), scale=60)
     yield env
     env.drop()
+
+
+@pytest.fixture
+def pc_stubs(monkeypatch):
+    """Stubber-backed Partner Central Selling and Benefits clients that every reader of the test gets
+    (tests/partner_central_stubs.py)."""
+    from partner_central_stubs import stubbed_clients
+
+    with stubbed_clients(monkeypatch) as stubs:
+        yield stubs

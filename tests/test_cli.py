@@ -60,3 +60,20 @@ def test_bad_configuration_is_one_clear_error():
     assert proc.returncode == 2
     assert "invalid configuration" in proc.stderr and "PARTNER_SYNC_POOL_MIN" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_matches_and_review_share_one_candidate_table_and_label():
+    """`matches` (both sides) renders candidates through one table: ids as typed (no number parsing), one column per
+    signal, disagreements only where the side has them; `review` labels opportunities the same way."""
+    from partner_sync.cli_search import SIGNAL_COLUMNS, _candidate_table, _label
+
+    assert _label({"name": "Migration", "company": "Acme"}) == "Migration / Acme"
+    assert _label({"name": None, "company": "Acme"}) == "Acme" and _label({}) == ""
+    evidence = {"cosine_identity": 0.91234, "exact_id": "same", "disagreements": ["close date 40 days apart"]}
+    odoo_side = _candidate_table([(1, "O0001000", "Migration / Acme", 0.87654, evidence)]).splitlines()
+    assert odoo_side[0].split()[:4] == ["rank", "candidate", "name", "/"] and odoo_side[0].split()[-1] == "disagreements"
+    assert odoo_side[2].split()[:2] == ["1", "O0001000"] and "0.8765" in odoo_side[2]
+    assert odoo_side[2].rstrip().endswith("close date 40 days apart")
+    ace_side = _candidate_table([(1, "007", "Acme", 0.5, None)], disagreements=False).splitlines()
+    assert "disagreements" not in ace_side[0] and ace_side[0].split()[-2:] == SIGNAL_COLUMNS[-1][1].split()
+    assert ace_side[2].split()[:2] == ["1", "007"]  # a leading-zero id stays as typed

@@ -572,6 +572,23 @@ def test_transform_sql_is_rendered_through_template_fields(dagbag):
     assert rules_for(ROOT / "include", tdef, rendered) == rules_for(ROOT / "include", tdef)  # same lineage hash
 
 
+def test_a_shared_template_tail_is_rendered_and_hashed_as_from_the_files(dagbag):
+    """apn's funding template ends in the shared ace_funding_write.sql: Airflow renders it as a template file of
+    its own, and the composed text hashes as the files do (a run from Airflow and one from the CLI agree)."""
+    from partner_sync.source_defs import load_source
+    from partner_sync.transform import composed, rules_for
+
+    op = dagbag.get_dag("apn_sync").get_task("transform")
+    assert op.sql_templates["ace_funding_write"] == "transform/ace_funding_write.sql"
+    op.render_template_fields({"ds": "2026-05-03"})
+    funding = [t for t in load_source(ROOT / "include", "apn").transforms if t.tail]
+    assert [t.template for t in funding] == ["ace_funding_apfp", "ace_funding_benefits"]
+    for tdef in funding:
+        text = composed(tdef, op.sql_templates.__getitem__)
+        assert "UPDATE core.ace_opportunities t" in text and "per_opp" in text
+        assert rules_for(ROOT / "include", tdef, (text, None)) == rules_for(ROOT / "include", tdef)
+
+
 @pytest.mark.parametrize("mode", ["celery_gpu", "kubernetes"])
 def test_embed_runs_on_a_gpu_queue_or_as_a_gpu_pod(airflow_env, monkeypatch, mode):
     """Configuration moves the embed task to a GPU worker queue or a KubernetesPodOperator with nvidia.com/gpu."""

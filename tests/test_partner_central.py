@@ -12,21 +12,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import boto3
 import psycopg
 import pytest
-from botocore.stub import Stubber
 
 from partner_sync.config import load_settings
-from partner_sync.migrations import migrate, migration_params
 from partner_sync.pipeline import run_source
 from partner_sync.raw.sync import TablesFailed
 from partner_sync.raw.watermarks import Window
 from partner_sync.source_defs import load_source, parse_source
-from partner_sync.sources import partner_central
 from partner_sync.sources.partner_central import (OPPORTUNITY_COLUMNS, PartnerCentralReader, flatten_opportunity,
                                                   parse_aws_connection)
 from partner_sync.sources.rate_limit import RateLimiter, RequestBudget
+from partner_central_stubs import api_mode_env, aws_client, sync
 
 T0 = datetime(2026, 4, 1, 9, 0, 0, tzinfo=timezone.utc)
 SORT = {"SortBy": "LastModifiedDate", "SortOrder": "ASCENDING"}
@@ -37,8 +34,7 @@ TABLES = {"opportunity": {"primary_key": ["id"], "cursor": "last_modified_date"}
 
 
 def client():
-    return boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id="AKIDTESTING",
-                        aws_secret_access_key="testing-secret")
+    return aws_client("partnercentral-selling")
 
 
 def opportunity(n: int, modified: datetime, catalog: str = "AWS", **overrides) -> dict:
@@ -193,36 +189,14 @@ def test_placeholders_and_tables_without_an_api_source():
 # -- loads --------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def stubbed(monkeypatch):
-    """A Stubber-backed client that every reader of this test gets; all queued responses must be used."""
-    from partner_sync.sources import partner_central_benefits
-
-    c = client()
-    stub = Stubber(c)
-    stub.activate()
-    b = boto3.client("partnercentral-benefits", region_name="us-east-1", aws_access_key_id="AKIDTESTING",
-                     aws_secret_access_key="testing-secret")
-    stub.benefits = Stubber(b)  # funding (the real apn.yml reads it too): tests/test_partner_central_benefits.py
-    stub.benefits.activate()
-    sleeps: list[float] = []
-    monkeypatch.setattr(partner_central, "make_client", lambda conn, timeout=60.0: c)
-    monkeypatch.setattr(partner_central_benefits, "make_client", lambda conn, timeout=60.0: b)
-    monkeypatch.setattr(partner_central, "DEFAULT_SLEEP", sleeps.append)
-    stub.sleeps = sleeps
-    yield stub
-    stub.benefits.deactivate()
-    stub.deactivate()
+def stubbed(pc_stubs):
+    """The Selling API's Stubber (pc_stubs, tests/conftest.py, also holds Benefits' and the backoff sleeps)."""
+    return pc_stubs.selling
 
 
 @pytest.fixture
 def apn_env(make_db):
-    wh = make_db("wh")
-    env = {"AIRFLOW_CONN_WAREHOUSE_DB": wh, "PARTNER_SYNC_APN_MODE": "partner_central",
-           "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4", "PARTNER_SYNC_EMBEDDING_DIM": "8",
-           "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}
-    settings = load_settings(env, dotenv=False)
-    migrate(wh, settings.sql_dir, migration_params(settings))
-    return env, wh
+    return api_mode_env(make_db, "wh")
 
 
 def apn_source(**extra):
@@ -233,12 +207,6 @@ def apn_source(**extra):
 def rows(url, q, params=None):
     with psycopg.connect(url) as c:
         return c.execute(q, params).fetchall()
-
-
-def sync(env, src, **settings_env):
-    settings = load_settings({**env, **settings_env}, dotenv=False)
-    _, _, ctx = run_source(settings, src, stages=("extract", "raw_load"))
-    return {t.table: t for t in ctx.loads}
 
 
 @pytest.mark.db
@@ -275,7 +243,7 @@ def test_pagination_then_incremental_from_the_aws_sent_watermark(stubbed, apn_en
 
 
 @pytest.mark.db
-def test_throttling_backs_off_then_succeeds(stubbed, apn_env):
+def test_throttling_backs_off_then_succeeds(stubbed, pc_stubs, apn_env):
     env, wh = apn_env
     expect_list(stubbed, [(1, T0)])
     for _ in range(2):
@@ -285,7 +253,7 @@ def test_throttling_backs_off_then_succeeds(stubbed, apn_env):
     load = sync(env, apn_source())["opportunity"]
     stubbed.assert_no_pending_responses()
     assert load.inserted == 1 and load.window["requests"] == 5
-    backoff = [s for s in stubbed.sleeps if s >= 0.4]
+    backoff = [s for s in pc_stubs.sleeps if s >= 0.4]
     assert len(backoff) == 2 and backoff[1] > backoff[0] * 0.9  # exponential: ~1 s, then ~2 s
 
 
@@ -383,7 +351,7 @@ def test_database_mode_table_needs_the_catalog_key_first(stubbed, apn_env):
 
 
 @pytest.mark.db
-def test_the_ace_transform_reads_api_mode_raw(stubbed, apn_env):
+def test_the_ace_transform_reads_api_mode_raw(stubbed, pc_stubs, apn_env):
     env, wh = apn_env
     settings = load_settings(env, dotenv=False)
     src = load_source(settings.include_dir, "apn")  # the real apn.yml, mode from PARTNER_SYNC_APN_MODE
@@ -392,10 +360,10 @@ def test_the_ace_transform_reads_api_mode_raw(stubbed, apn_env):
     expect_fetch(stubbed, 2, T0 + timedelta(minutes=1), summary=False)
     for op, key in (("list_benefit_applications", "BenefitApplicationSummaries"),
                     ("list_benefit_allocations", "BenefitAllocationSummaries")):
-        stubbed.benefits.add_response(op, {key: []}, {"Catalog": "AWS", "MaxResults": 100})
+        pc_stubs.benefits.add_response(op, {key: []}, {"Catalog": "AWS", "MaxResults": 100})
     _, results, ctx = run_source(settings, src, stages=("extract", "raw_load", "transform"))
     stubbed.assert_no_pending_responses()
-    stubbed.benefits.assert_no_pending_responses()
+    pc_stubs.benefits.assert_no_pending_responses()
     assert {t.table for t in ctx.loads} == {"opportunity", "end_user", "users", "benefit_application",
                                             "benefit_allocation"}
     got = rows(wh, "SELECT source_id, name, account_name, customer_email, aws_account, project_budget, "

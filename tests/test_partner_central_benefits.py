@@ -14,17 +14,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import boto3
 import psycopg
 import pytest
-from botocore.stub import Stubber
 
 from partner_sync.config import load_settings
-from partner_sync.migrations import migrate, migration_params
 from partner_sync.pipeline import run_source
 from partner_sync.raw.sync import TablesFailed
 from partner_sync.source_defs import load_source, parse_source
-from partner_sync.sources import partner_central, partner_central_benefits as benefits
+from partner_sync.sources import partner_central_benefits as benefits
+from partner_central_stubs import api_mode_env, sync
 from test_partner_central import expect_fetch, expect_list
 
 T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
@@ -133,49 +131,19 @@ def get_alloc(stub, response, catalog="AWS"):
     stub.add_response("get_benefit_allocation", response, {"Catalog": catalog, "Identifier": response["Id"]})
 
 
-def selling_client():
-    return boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id="AKIDTESTING",
-                        aws_secret_access_key="testing-secret")
-
-
 @pytest.fixture
-def stubs(monkeypatch):
-    """Stubber-backed Selling and Benefits clients that every reader of the test gets; all responses must be used."""
-    selling = selling_client()
-    bclient = boto3.client("partnercentral-benefits", region_name="us-east-1", aws_access_key_id="AKIDTESTING",
-                           aws_secret_access_key="testing-secret")
-    s_stub, b_stub = Stubber(selling), Stubber(bclient)
-    s_stub.activate()
-    b_stub.activate()
-    sleeps: list[float] = []
-    monkeypatch.setattr(partner_central, "make_client", lambda conn, timeout=60.0: selling)
-    monkeypatch.setattr(benefits, "make_client", lambda conn, timeout=60.0: bclient)
-    monkeypatch.setattr(partner_central, "DEFAULT_SLEEP", sleeps.append)
-    b_stub.sleeps = sleeps
-    yield s_stub, b_stub
-    s_stub.deactivate()
-    b_stub.deactivate()
+def stubs(pc_stubs):
+    """The Selling and Benefits Stubbers (pc_stubs, tests/conftest.py, also holds the backoff sleeps)."""
+    return pc_stubs.selling, pc_stubs.benefits
 
 
 @pytest.fixture
 def apn_env(make_db):
-    wh = make_db("wh_ben")
-    env = {"AIRFLOW_CONN_WAREHOUSE_DB": wh, "PARTNER_SYNC_APN_MODE": "partner_central",
-           "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4", "PARTNER_SYNC_EMBEDDING_DIM": "8",
-           "PARTNER_SYNC_LOCK_WAIT_SECONDS": "2"}
-    settings = load_settings(env, dotenv=False)
-    migrate(wh, settings.sql_dir, migration_params(settings))
-    return env, wh
+    return api_mode_env(make_db, "wh_ben")
 
 
 def source(**extra):
     return parse_source({"source": "apn", "connection_id": "apn_db", "tables": TABLES, **extra})
-
-
-def sync(env, src, **settings_env):
-    settings = load_settings({**env, **settings_env}, dotenv=False)
-    _, _, ctx = run_source(settings, src, stages=("extract", "raw_load"))
-    return {t.table: t for t in ctx.loads}
 
 
 def q(url, sql, params=None):
@@ -213,6 +181,26 @@ def test_database_mode_has_no_benefit_tables_and_api_mode_no_apfp_transform():
     api = apn.with_overrides(mode="partner_central")
     assert {"benefit_application", "benefit_allocation"} <= {t.name for t in api.enabled_tables}
     assert [t.template for t in api.mode_transforms] == ["ace_opportunities", "ace_funding_benefits"]
+
+
+def test_both_funding_templates_end_in_one_shared_tail_the_same_from_files_and_from_airflow():
+    """ace_funding_write.sql is appended to either mode's template; Airflow renders it too (a template file of the
+    source), and the composed text, so its lineage hash, is the same from the files and from Airflow's render."""
+    from partner_sync.transform import composed, rules_for, template_files
+
+    settings = load_settings({}, dotenv=False)
+    include = settings.include_dir
+    apn = load_source(include, "apn")
+    funding = [t for t in apn.transforms if t.target == "core.ace_opportunities.funding"]
+    assert [t.tail for t in funding] == ["ace_funding_write", "ace_funding_write"]
+    files = template_files(include, apn)
+    assert files["ace_funding_write"] == "transform/ace_funding_write.sql"
+    rendered = {n: (include / "sql" / f).read_text().rstrip("\n") for n, f in files.items()}  # as Jinja renders
+    tail = rendered["ace_funding_write"]
+    for tdef in funding:
+        text = composed(tdef, rendered.__getitem__)
+        assert text.startswith(rendered[tdef.template]) and text.endswith(tail)
+        assert rules_for(include, tdef, (text, None)) == rules_for(include, tdef)
 
 
 # -- loads --------------------------------------------------------------------------------------------
@@ -261,7 +249,7 @@ def test_pagination_then_only_new_or_changed_items_are_fetched(stubs, apn_env):
 
 
 @pytest.mark.db
-def test_throttling_backs_off_then_succeeds(stubs, apn_env):
+def test_throttling_backs_off_then_succeeds(stubs, pc_stubs, apn_env):
     _, stub = stubs
     env, wh = apn_env
     list_apps(stub, [app_summary(1, T0)])
@@ -273,7 +261,7 @@ def test_throttling_backs_off_then_succeeds(stubs, apn_env):
     loads = sync(env, source())
     stub.assert_no_pending_responses()
     assert loads["benefit_application"].inserted == 1
-    backoff = [s for s in stub.sleeps if s >= 0.4]
+    backoff = [s for s in pc_stubs.sleeps if s >= 0.4]
     assert len(backoff) == 2 and backoff[1] > backoff[0] * 0.9  # exponential: ~1 s, then ~2 s
 
 
@@ -389,8 +377,8 @@ def test_funding_per_opportunity_from_the_benefits_api(stubs, apn_env):
     assert targets["core.ace_opportunities.funding"]["updated"] == 2  # O1 and O2 share application 1
     assert q(wh, "SELECT funding_disbursed_amount FROM core.ace_opportunities WHERE source_id = 'O1000001'") == \
         [(Decimal("35000.00"),)]
-    assert q(wh, "SELECT count(*) FROM ops.transformation_log WHERE target_table = 'core.ace_opportunities.funding'"
-                 ) == [(4,)]
+    assert q(wh, "SELECT source_table, count(*) FROM ops.transformation_log WHERE target_table = "
+                 "'core.ace_opportunities.funding' GROUP BY 1") == [("raw.apn_benefit_application", 4)]
 
 
 @pytest.mark.db
@@ -417,6 +405,8 @@ def test_funding_per_opportunity_from_the_apfp_database(demo_env):
             assert core[opp][1] >= (paid.get(opp) or 0)  # cash paid out, plus credits redeemed
     unfunded = set(core) - {r[0] for r in src}
     assert unfunded and all(core[o] == (None, None, None, None) for o in unfunded)
+    assert demo_env.query("SELECT DISTINCT source_table FROM ops.transformation_log "
+                          "WHERE target_table = 'core.ace_opportunities.funding'") == [("raw.apn_funding_request",)]
 
 
 # -- speed ----------------------------------------------------------------------------------------------

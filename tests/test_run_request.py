@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from partner_sync.raw.sync import TablesFailed
 from partner_sync.run_request import RunOutcome, RunRequest, StageResult
 from partner_sync.source_defs import load_source
+from test_raw_load import env, make_lead, rows, source, sql_exec, sync  # noqa: F401 - env is a fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +43,39 @@ def test_a_stage_result_is_its_journal_entry():
         StageResult("embed", "maybe")
     outcome = RunOutcome(uuid.uuid4(), (StageResult("extract"), ok), "partial")
     assert outcome.loads == ["load"] and outcome.status == "partial"
+
+
+
+def _source_sessions(url: str) -> int:
+    """Other sessions on the source database (the reader's connection while it is open)."""
+    for _ in range(50):  # a closed connection's backend exits just after the client hangs up
+        n = rows(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid()")[0][0]
+        if n == 0:
+            return 0
+        time.sleep(0.1)
+    return n
+
+
+@pytest.mark.db
+def test_a_run_opens_its_source_reader_once_and_closes_it_when_a_stage_fails(env, monkeypatch):
+    """Discovery and every table's load share the run's one reader (one source login); a failing run still
+    closes it: no session of the run is left on the source once run_source has raised."""
+    from partner_sync.sources import readers
+
+    settings, src, _ = env
+    make_lead(src)
+    sql_exec(src, "CREATE TABLE other (id int PRIMARY KEY, code varchar(4), write_date timestamp)",
+             "INSERT INTO other VALUES (1, 'ok', '2026-01-01')")
+    tables = {"lead": {"primary_key": ["id"], "cursor": "write_date"},
+              "other": {"primary_key": ["id"], "cursor": "write_date"}}
+    open_reader, opened = readers.open_reader, []
+    monkeypatch.setattr(readers, "open_reader", lambda *a, **kw: opened.append(open_reader(*a, **kw)) or opened[-1])
+    _, loads, _ = sync(settings, source(tables))
+    assert set(loads) == {"lead", "other"} and len(opened) == 1  # a good run: one reader for both tables
+    assert _source_sessions(src) == 0
+    sql_exec(src, "ALTER TABLE lead DROP COLUMN write_date")  # lead's cursor is gone: that table fails
+    with pytest.raises(TablesFailed, match="lead"):
+        sync(settings, source(tables))
+    assert len(opened) == 2, "the failing run opened one reader too"
+    assert _source_sessions(src) == 0, "the failing run left its source connection open"

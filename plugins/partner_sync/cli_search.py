@@ -133,12 +133,18 @@ SIGNAL_COLUMNS = [("cosine_identity", "cos id"), ("cosine_project", "cos proj"),
                   ("close_days_apart", "close Δd"), ("amount_read_as", "amount as"), ("ace_status", "ACE status")]
 
 
-def _candidate_table(candidates: list[dict[str, Any]]) -> str:
-    rows = [[c["rank"], c["ace_id"], " / ".join(x for x in (c["ace"].get("name"), c["ace"].get("company")) if x),
-             f"{c['probability']:.4f}", *[_fmt((c["evidence"] or {}).get(k)) for k, _ in SIGNAL_COLUMNS],
-             "; ".join((c["evidence"] or {}).get("disagreements", []))] for c in candidates]
+def _label(entity: dict[str, Any]) -> str:
+    """An opportunity as `matches` and `review` show it: name / company (either may be missing)."""
+    return " / ".join(x for x in (entity.get("name"), entity.get("company")) if x)
+
+
+def _candidate_table(candidates: list[tuple[Any, str, str, float, dict | None]], disagreements: bool = True) -> str:
+    """Ranked candidates (rank, id, label, probability, evidence) with one column per signal: ids as typed."""
+    rows = [[rank, cid, label, f"{probability:.4f}", *[_fmt((evidence or {}).get(k)) for k, _ in SIGNAL_COLUMNS],
+             *(["; ".join((evidence or {}).get("disagreements", []))] if disagreements else [])]
+            for rank, cid, label, probability, evidence in candidates]
     return tabulate(rows, headers=["rank", "candidate", "name / company", "probability",
-                                   *[h for _, h in SIGNAL_COLUMNS], "disagreements"],
+                                   *[h for _, h in SIGNAL_COLUMNS], *(["disagreements"] if disagreements else [])],
                     tablefmt="simple", disable_numparse=True)
 
 
@@ -156,11 +162,8 @@ def cmd_matches(args: argparse.Namespace) -> int:
                 print(f"no candidates for ace {args.source_id} (run `partner_sync match` first)", file=sys.stderr)
                 return 1
             print(f"ace {args.source_id}: {rows[0][0] or ''}")
-            print(tabulate([[rank, target, label, f"{score:.4f}",
-                             *[_fmt((signals or {}).get(k)) for k, _ in SIGNAL_COLUMNS]]
-                            for _, rank, target, label, score, signals in rows],
-                           headers=["rank", "candidate", "name / company", "probability",
-                                    *[h for _, h in SIGNAL_COLUMNS]], tablefmt="simple", disable_numparse=True))
+            print(_candidate_table([(rank, target, label, score, signals)
+                                    for _, rank, target, label, score, signals in rows], disagreements=False))
             return 0
         m = match_for(db, args.source_id)
     if m is None:
@@ -170,10 +173,11 @@ def cmd_matches(args: argparse.Namespace) -> int:
         print(f"no candidates for odoo {args.source_id} (run `partner_sync match` first)", file=sys.stderr)
         return 1
     odoo = m["odoo"]
-    print(f"odoo {args.source_id}: {' / '.join(x for x in (odoo.get('name'), odoo.get('company')) if x)}")
+    print(f"odoo {args.source_id}: {_label(odoo)}")
     prob = "-" if m["probability"] is None else f"{m['probability']:.4f}"
     print(f"decision: {m['status']} -> {m['ace_id'] or '-'} (probability {prob}, model {m['model_version']})")
-    print(_candidate_table(m["candidates"]))
+    print(_candidate_table([(c["rank"], c["ace_id"], _label(c["ace"]), c["probability"], c["evidence"])
+                            for c in m["candidates"]]))
     for d in m["decisions"]:
         print(f"human: {d['decision']} {d['ace_id']} by {d['decided_by']} at {d['decided_at']}"
               + (f" ({d['note']})" if d.get("note") else ""))
@@ -195,10 +199,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             return 0
         queue = review_queue(db, limit=args.limit)
         counts = decision_counts(db)
-    print(tabulate([[q["odoo_id"], " / ".join(x for x in (q["odoo"].get("name"), q["odoo"].get("company")) if x),
-                     q["ace_id"], " / ".join(x for x in (q["ace"].get("name"), q["ace"].get("company")) if x),
-                     f"{q['probability']:.3f}", q["evidence"].get("ace_status") or "-",
-                     "; ".join(q["evidence"].get("disagreements", [])) or "-"] for q in queue],
+    print(tabulate([[q["odoo_id"], _label(q["odoo"]), q["ace_id"], _label(q["ace"]), f"{q['probability']:.3f}",
+                     q["evidence"].get("ace_status") or "-", "; ".join(q["evidence"].get("disagreements", [])) or "-"]
+                    for q in queue],
                    headers=["odoo", "odoo name / company", "ace", "ace name / company", "probability", "ACE status",
                             "disagreements"], tablefmt="simple", disable_numparse=True))
     print(", ".join(f"{k} {v:,}" for k, v in counts.items()))

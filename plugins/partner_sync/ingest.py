@@ -2,15 +2,13 @@
 
 ``sources/`` reads and ``raw/`` writes; neither imports the other. This is where they meet for callers that
 have no reader open yet (the CLI, reconciliation, tests); a run's stages share one reader through
-``run_request.RunResources.reader``.
+``run_request.RunResources.reader``. Both hold it through ``sources.readers.reader_for``, its one owner.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from contextlib import contextmanager
-from typing import Iterator
 
 from partner_sync.config import Settings
 from partner_sync.contracts import Discovered, SourceReader, TableSchema
@@ -20,22 +18,9 @@ from partner_sync.raw import reconcile as raw_reconcile
 from partner_sync.raw import sync as raw_sync
 from partner_sync.raw.loader import LoadOptions, TableLoad
 from partner_sync.source_defs import SourceDef, load_source
-from partner_sync.sources.readers import open_reader
+from partner_sync.sources.readers import reader_for
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def reader_for(settings: Settings, source: SourceDef, reader: SourceReader | None = None) -> Iterator[SourceReader]:
-    """``reader`` when given (borrowed), else the source's own, closed at the end."""
-    if reader is not None:
-        yield reader
-        return
-    own = open_reader(settings, source)
-    try:
-        yield own
-    finally:
-        own.close()
 
 
 def discover_source(settings: Settings, source: SourceDef, tables: list[str] | None = None, *,

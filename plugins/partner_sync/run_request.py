@@ -4,6 +4,7 @@ and the stage result that is journaled. Every stage module imports these; none i
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -59,19 +60,19 @@ class RunResources:
         self.warehouse = warehouse
         self._source = source
         self._reader: Any = None
+        self._held = ExitStack()  # the reader, held through sources.readers.reader_for (its one owner)
 
     @property
     def reader(self) -> Any:
         if self._reader is None:
-            from partner_sync.sources.readers import open_reader
+            from partner_sync.sources.readers import reader_for
 
-            self._reader = open_reader(self.settings, self._source)
+            self._reader = self._held.enter_context(reader_for(self.settings, self._source))
         return self._reader
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._reader = None
+        self._held.close()
 
     def __enter__(self) -> "RunResources":
         return self

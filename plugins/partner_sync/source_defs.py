@@ -87,6 +87,7 @@ class TransformDef:
     driving_table: str
     key: str = "id"
     modes: tuple[str, ...] = ()  # the source modes this target is built in (empty: every mode)
+    tail: str | None = None  # a template shared by several targets, appended to this one's text (its WITH goes on)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "modes", tuple(self.modes or ()))
@@ -210,7 +211,7 @@ def _transforms(value: object, where: str) -> tuple[TransformDef, ...]:
         return tuple(TransformDef(**item) for item in value)
     except TypeError as exc:
         raise SourceDefinitionError(f"{where}: transforms: each entry needs target, template, driving_table "
-                                    f"(and optionally key): {exc}") from None
+                                    f"(and optionally key, modes, tail): {exc}") from None
 
 
 def parse_source(data: dict, path: Path | None = None) -> SourceDef:

@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import psycopg
 from psycopg import sql
@@ -51,8 +51,15 @@ class TargetResult:
     seconds: float = 0.0
 
 
+def composed(tdef: TransformDef, text_of: Callable[[str], str]) -> str:
+    """The target's template text, followed by its shared tail's (YAML ``tail:``) when it has one; the same text
+    whether the parts come from the files or from Airflow's rendering (which drops each final newline)."""
+    main = text_of(tdef.template)
+    return main if tdef.tail is None else main.rstrip("\n") + "\n" + text_of(tdef.tail)
+
+
 def _texts(include_dir, tdef: TransformDef) -> tuple[str, str | None]:
-    main = load_sql(include_dir, f"transform/{tdef.template}")
+    main = composed(tdef, lambda name: load_sql(include_dir, f"transform/{name}"))
     try:
         delete = load_sql(include_dir, f"transform/{tdef.template}_delete")
     except FileNotFoundError:
@@ -224,7 +231,7 @@ def transform_target(conn_spec: ConnSpec | str, include_dir, tdef: TransformDef,
         else:
             since, since_xact = state[1] - overlap, state[2]
         params = {"since": since, "changed": None, "lang": lang, "only_ids": None, "rules": json.dumps(rules),
-                  "ace_id_field": None, **(extra_params or {})}
+                  "ace_id_field": None, "driving_table": tdef.driving_table, **(extra_params or {})}
         missing = _missing_raw_tables(conn, main)
         if tdef.driving_table in missing and tdef.driving_table in optional_tables:
             result.mode = (f"skipped: {tdef.driving_table} is absent (an optional table the source does not have; "
@@ -289,7 +296,7 @@ def transform_source(settings: Settings, source: SourceDef, *, job_id: uuid.UUID
     optional = frozenset(f"raw.{source.raw_table(t.name)}" for t in source.tables.values() if t.optional)
     return [transform_target(settings.conn("warehouse_db"), settings.include_dir, tdef, job_id=job_id, full=full,
                              lang=settings.language, overlap=timedelta(minutes=settings.cursor_overlap_minutes),
-                             texts=(rendered[tdef.template], rendered.get(f"{tdef.template}_delete"))
+                             texts=(composed(tdef, rendered.__getitem__), rendered.get(f"{tdef.template}_delete"))
                              if tdef.template in rendered else None,
                              extra_params={"ace_id_field": source.ace_id_field}, optional_tables=optional)
             for tdef in source.mode_transforms]
@@ -299,7 +306,7 @@ def template_files(include_dir, source: SourceDef) -> dict[str, str]:
     """Template name -> file path relative to include/sql, for Airflow to render through template fields."""
     files = {}
     for tdef in source.transforms:
-        for name in (tdef.template, f"{tdef.template}_delete"):
+        for name in (tdef.template, f"{tdef.template}_delete", *([tdef.tail] if tdef.tail else [])):
             if (include_dir / "sql" / "transform" / f"{name}.sql").exists():
                 files[name] = f"transform/{name}.sql"
     return files

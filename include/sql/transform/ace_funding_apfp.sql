@@ -2,8 +2,8 @@
 -- requested = requested cash + credits, approved = approved cash + credits, disbursed = cash claims AWS paid
 -- (approved_amount of claims in status 'Paid') + credits redeemed; program / status / ids from the requests.
 -- Every opportunity is recomputed (a request moving to another opportunity clears the old one); only rows
--- whose funding changed are written. Params: since (unused: always complete), only_ids (funding_request_id
--- text[] or NULL, for tracing a failure), rules.
+-- whose funding changed are written (by the shared tail ace_funding_write.sql, YAML `tail:`). Params: since
+-- (unused: always complete), only_ids (funding_request_id text[] or NULL, for tracing a failure), rules.
 WITH fr AS (
     SELECT f.funding_request_id, f.opportunity_id, f.program_name, f.status, f.last_modified_date,
            NULLIF(btrim(f.currency_code), '') AS currency,
@@ -31,28 +31,6 @@ WITH fr AS (
            string_agg(fr.funding_request_id, ';' ORDER BY fr.funding_request_id) AS ids
     FROM fr LEFT JOIN paid ON paid.funding_request_id = fr.funding_request_id
     GROUP BY fr.opportunity_id
-), rows AS (  -- named as core.ace_opportunities' columns: the UPDATE's lists come from them
-    SELECT o.opportunity_id,
-           CASE WHEN p.currencies <= 1 THEN p.requested END AS funding_requested_amount,
-           CASE WHEN p.currencies <= 1 THEN p.approved END AS funding_approved_amount,
-           CASE WHEN p.currencies <= 1 THEN p.disbursed END AS funding_disbursed_amount,
-           p.currency AS funding_currency, p.programs AS funding_programs, p.status AS funding_status,
-           p.ids AS funding_ids
-    FROM core.ace_opportunities o
-    LEFT JOIN per_opp p ON p.source_id = o.source_id
-    WHERE %(only_ids)s::text[] IS NULL OR o.source_id IN (SELECT opportunity_id FROM fr)
-), up AS (
-    UPDATE core.ace_opportunities t
-    SET ({set_columns}, updated_at) = ({r_values}, CURRENT_TIMESTAMP)
-    FROM rows r
-    WHERE t.opportunity_id = r.opportunity_id AND ROW({t_values}) IS DISTINCT FROM ROW({r_values})
-    RETURNING t.opportunity_id, t.source_id, t.funding_ids
-), lineage AS (
-    INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,
-                                        transformation_type, transformation_rules)
-    SELECT 'raw.apn_funding_request', 'core.ace_opportunities.funding', left(COALESCE(up.funding_ids, up.source_id), 500),
-           up.opportunity_id, 'update', %(rules)s::jsonb
-    FROM up
-    RETURNING 1
+), touched AS (  -- the opportunities only_ids names (tracing a failure)
+    SELECT opportunity_id AS source_id FROM fr
 )
-SELECT 0, (SELECT count(*) FROM up), (SELECT count(*) FROM lineage)

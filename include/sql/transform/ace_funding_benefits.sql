@@ -8,7 +8,8 @@
 --   disbursed = sum over its allocations of CreditDetails.IssuedAmount, else DisbursementDetails.DisbursedAmount,
 --               else ConsumableDetails.UtilizedAmount.
 -- An allocation without an application (or of an unknown one) belongs to no opportunity. Every opportunity is
--- recomputed; only changed rows are written. Params: since (unused), only_ids (application id text[] or NULL), rules.
+-- recomputed; only changed rows are written (by the shared tail ace_funding_write.sql, YAML `tail:`). Params: since
+-- (unused), only_ids (application id text[] or NULL), rules.
 WITH app AS (
     SELECT a.catalog, a.id, a.status, a.updated_at, a.programs, a.associated_resources,
            COALESCE(a.benefit_application_details->'RequestedAmount'->>'Amount',
@@ -51,7 +52,7 @@ WITH app AS (
                         THEN (alloc.disbursed->>'Amount')::numeric END AS disbursed) m
     ) s
     GROUP BY catalog, id, currency
-), per_opp AS (
+), per_opp_amounts AS (
     SELECT link.source_id,
            count(DISTINCT amounts.currency) AS currencies,
            string_agg(DISTINCT amounts.currency, ';' ORDER BY amounts.currency) AS currency,
@@ -69,29 +70,9 @@ WITH app AS (
            string_agg(app.id, ';' ORDER BY app.id) AS ids
     FROM link JOIN app ON app.catalog = link.catalog AND app.id = link.id
     GROUP BY link.source_id
-), rows AS (  -- named as core.ace_opportunities' columns: the UPDATE's lists come from them
-    SELECT o.opportunity_id,
-           CASE WHEN p.currencies <= 1 THEN p.requested END AS funding_requested_amount,
-           CASE WHEN p.currencies <= 1 THEN p.approved END AS funding_approved_amount,
-           CASE WHEN p.currencies <= 1 THEN p.disbursed END AS funding_disbursed_amount,
-           p.currency AS funding_currency, q.programs AS funding_programs, q.status AS funding_status,
-           q.ids AS funding_ids
-    FROM core.ace_opportunities o
-    LEFT JOIN per_opp p ON p.source_id = o.source_id
-    LEFT JOIN per_opp_app q ON q.source_id = o.source_id
-    WHERE %(only_ids)s::text[] IS NULL OR o.source_id IN (SELECT source_id FROM link)
-), up AS (
-    UPDATE core.ace_opportunities t
-    SET ({set_columns}, updated_at) = ({r_values}, CURRENT_TIMESTAMP)
-    FROM rows r
-    WHERE t.opportunity_id = r.opportunity_id AND ROW({t_values}) IS DISTINCT FROM ROW({r_values})
-    RETURNING t.opportunity_id, t.source_id, t.funding_ids
-), lineage AS (
-    INSERT INTO ops.transformation_log (source_table, target_table, source_record_id, target_record_id,
-                                        transformation_type, transformation_rules)
-    SELECT 'raw.apn_benefit_application', 'core.ace_opportunities.funding',
-           left(COALESCE(up.funding_ids, up.source_id), 500), up.opportunity_id, 'update', %(rules)s::jsonb
-    FROM up
-    RETURNING 1
+), per_opp AS (  -- the columns ace_funding_write.sql reads
+    SELECT a.source_id, a.currencies, a.currency, a.requested, a.approved, a.disbursed, q.programs, q.status, q.ids
+    FROM per_opp_amounts a LEFT JOIN per_opp_app q ON q.source_id = a.source_id
+), touched AS (  -- the opportunities only_ids names (tracing a failure)
+    SELECT source_id FROM link
 )
-SELECT 0, (SELECT count(*) FROM up), (SELECT count(*) FROM lineage)

@@ -39,7 +39,7 @@ def _tmpl(include_dir: Any, name: str, **parts: sql.Composable) -> sql.Composed:
 
 
 def raw_type(kind: str, resolved: str, is_array: bool) -> str:
-    """The raw column type for one source column, from its catalog facts (``column_types.sql``).
+    """The raw column type for one source column, from its catalog facts (``discover_columns.sql``).
 
     ``kind`` is the typtype of the column's type after resolving arrays and domains: ``e`` enum, ``c``
     composite, ``p`` pseudo, anything else a type kept by name (``resolved``, format_type spelling).
@@ -49,14 +49,14 @@ def raw_type(kind: str, resolved: str, is_array: bool) -> str:
 
 
 def source_raw_types(catalog_rows) -> dict[tuple[str, str], str]:
-    """(table, column) -> raw type, from the rows of ``column_types.sql``."""
+    """(table, column) -> raw type, from the rows of ``discover_columns.sql``."""
     return {(table, column): raw_type(kind, resolved, is_array)
-            for table, column, kind, resolved, is_array in catalog_rows}
+            for table, column, _, _, _, kind, resolved, is_array in catalog_rows}
 
 
 def raw_column_type(data_type: str, override: str | None) -> str:
     """The raw mirror's type for a discovered column: the YAML override, else what discovery mapped
-    (``column_types.sql``: enums -> text, arrays of them -> text[], domains -> their base type, recursively)."""
+    (``discover_columns.sql``: enums -> text, arrays of them -> text[], domains -> their base type, recursively)."""
     return override or data_type
 
 
@@ -86,9 +86,8 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
     with conn.pipeline():  # the catalog reads in one round trip
         columns_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/discover_columns"), params)
         index_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/table_indexes"), params)
-        types_cur = conn.execute(load_sql(include_dir, f"{TEMPLATES}/column_types"), params)
     rows = columns_cur.fetchall()
-    raw_types = source_raw_types(types_cur.fetchall())
+    raw_types = source_raw_types(rows)
     by_table: dict[str, list[tuple]] = {}
     for row in rows:
         by_table.setdefault(row[0], []).append(row)
@@ -108,7 +107,7 @@ def discover_tables(conn: psycopg.Connection, source: SourceDef, include_dir: An
             result.failures[tdef.name] = f"source {source.name}: table {tdef.name} {NOT_FOUND}"
             continue
         columns, excluded = [], {}
-        for _, name, _, source_type, nullable in by_table[tdef.name]:
+        for _, name, _, source_type, nullable, *_ in by_table[tdef.name]:
             reason = secret_reason(name, tdef, patterns)
             if reason and name not in tdef.primary_key:
                 excluded[name] = reason

@@ -5,7 +5,8 @@ Apart from ``base`` so that the readers, which build on ``base``, are never impo
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from partner_sync.sources.base import SourceReader
 
@@ -28,6 +29,20 @@ def open_reader(settings: Any, source: Any, **kwargs: Any) -> SourceReader:
 
         return PartnerCentralReader.from_settings(settings, source, **kwargs)
     raise ValueError(f"source {source.name}: mode {source.mode!r} has no reader")
+
+
+@contextmanager
+def reader_for(settings: Any, source: Any, reader: SourceReader | None = None) -> Iterator[SourceReader]:
+    """The one owner of a source reader: ``reader`` when given (borrowed, left open), else the source's own,
+    opened here and closed on the way out, also when the work inside fails."""
+    if reader is not None:
+        yield reader
+        return
+    own = open_reader(settings, source)
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 def has_sql_access(settings: Any, source: Any) -> bool:
