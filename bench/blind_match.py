@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,6 +72,11 @@ def _short(row: dict, cols: list[str], width: int = 70) -> str:
     return "; ".join(parts)
 
 
+def _names(ref: str | None, ident: str) -> bool:
+    """Whether a free-form id field (\"crm.lead,123\", \"ODOO-123\", a URL) names `ident` as a whole token."""
+    return bool(ref) and re.search(rf"(?<![0-9]){re.escape(ident)}(?![0-9])", ref, re.IGNORECASE) is not None
+
+
 def misses(db: Database, bench, n: int) -> None:
     """Twins whose assignment is wrong or missing, most instructive first: confident wrong links, then one per tag."""
     odoo = {str(o["source_id"]): o for o in bench.odoo}
@@ -96,6 +102,28 @@ def misses(db: Database, bench, n: int) -> None:
         print(f"all links (twins and no-twins): {len(linked_all)} linked, {right} right, "
               f"precision over every link {right / len(linked_all):.3f}")
     print(f"twins whose assignment is not the twin: {len(wrong)} of {len(truth)}")
+    twin_of = {a: o for o, (a, _) in truth.items()}
+    kinds = collections.Counter()
+    for o, a, _tags, _status, got, _p in wrong:
+        if got is None:
+            kinds["no assignment"] += 1
+        elif bench.owner.get(f"ace:{got}") != bench.owner.get(f"odoo:{o}"):
+            kinds["another customer's ACE opportunity"] += 1
+        elif got in twin_of:
+            kinds["a sibling project's twin (same customer)"] += 1
+        elif ace[got].get("status") == "Rejected":
+            kinds["the Rejected duplicate of the twin or a sibling"] += 1
+        elif ace[got].get("name") == "Accept to View":
+            kinds["a masked pending referral of the same customer"] += 1
+        else:
+            kinds["an ACE-only project of the same customer"] += 1
+    print("what the misses were assigned: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+    bad_links = [(o, d[1]) for o, d in linked_all if truth.get(o, (None,))[0] != d[1]]
+    by_id = [(o, g) for o, g in bad_links if _names(ace[g].get("partner_crm_unique_identifier"), o)
+             or _names(odoo[o].get("ace_opportunity_ref"), g)]
+    print(f"wrong links: {len(bad_links)}; of those, an exact id on either side names the wrong pair (a stale id): "
+          f"{len(by_id)}; the wrong ACE row is masked ('Accept to View'): "
+          f"{sum(ace[g].get('name') == 'Accept to View' for _, g in bad_links)}")
     by_tag = collections.Counter(t for *_, tags, _s, _g, _p in wrong for t in tags.split(";"))
     print("tags among those misses (count / pairs with the tag): " + ", ".join(
         f"{t} {k}/{sum(1 for _, (_, tg) in truth.items() if t in tg.split(';'))}" for t, k in by_tag.most_common()))

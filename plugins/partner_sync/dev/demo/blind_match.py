@@ -429,6 +429,7 @@ class BlindBenchmark(Benchmark):
     """hard_match's Benchmark plus the customers behind it (for checks that seeds share none)."""
 
     customers: list[Customer] = field(default_factory=list)
+    owner: dict[str, int] = field(default_factory=dict)  # 'odoo:ID' / 'ace:ID' -> customer key (miss analysis)
 
 
 class _World:
@@ -985,7 +986,10 @@ def generate(customers: int = 200, seed: int = 17) -> Benchmark:
     # shuffle ACE rows deterministically so that load order says nothing
     ace = [row for _, row in ace_rows]
     r.shuffle(ace)
-    return BlindBenchmark(odoo=[row for _, row in odoo_rows], ace=ace, truth=truth, customers=people)
+    owner = {f"odoo:{row['source_id']}": p.customer.key for p, row in odoo_rows}
+    owner |= {f"ace:{p.ace['source_id']}": p.customer.key for p in projects if p.ace is not None}
+    owner |= {f"ace:{p.dup['source_id']}": p.customer.key for p in projects if p.dup is not None}
+    return BlindBenchmark(odoo=[row for _, row in odoo_rows], ace=ace, truth=truth, customers=people, owner=owner)
 
 
 def build(settings: Any, db: Any, customers: int = 200, seed: int = 17, truth_path: Path | None = None
