@@ -246,7 +246,8 @@ PROGRAMMES: dict[str, list[tuple[str, str, str, str, str]]] = {
              "AWS Control Tower;AWS Organizations;AWS IAM Identity Center", "Professional Services"),
             ("Migr. W1", "Rehost of {n} VMware workloads to Amazon EC2, wave 1", "Migration / Database Migration",
              "Amazon EC2;AWS Application Migration Service;Amazon EBS", "Professional Services"),
-            ("Migr. W2", "Migration wave 2: databases to Amazon RDS and remaining VMs", "Migration / Database Migration",
+            ("Migr. W2", "Migration wave 2: databases to Amazon RDS and remaining VMs",
+             "Migration / Database Migration",
              "Amazon RDS;AWS Database Migration Service;Amazon EC2", "Professional Services"),
             ("Migr. W3", "Wave 3 datacenter exit: legacy apps and file shares", "Migration / Database Migration",
              "Amazon EC2;Amazon FSx;AWS DataSync", "Professional Services")],
@@ -304,15 +305,18 @@ SINGLES = [("Connect", "Omnichannel contact center on Amazon Connect", "Business
 # ACE text in the customer's language: titles by keyword (how a local AM writes them), generic description
 LOCAL_TITLE = {
     "de": {"Migration": "Migration Rechenzentrum nach AWS", "Data Lake": "Aufbau Data Lake auf AWS",
-           "Analytics": "Reporting und Dashboards mit QuickSight", "AI Machine Learning": "KI-Assistent mit Amazon Bedrock",
+           "Analytics": "Reporting und Dashboards mit QuickSight",
+           "AI Machine Learning": "KI-Assistent mit Amazon Bedrock",
            "SAP": "SAP-Migration nach AWS", "Cloud Management Tools": "Betrieb und Managed Services AWS",
            "_": "AWS-Projekt {what}"},
     "fr": {"Migration": "Migration du datacenter vers AWS", "Data Lake": "Mise en place d'un data lake sur AWS",
-           "Analytics": "Tableaux de bord avec QuickSight", "AI Machine Learning": "Assistant IA générative avec Bedrock",
+           "Analytics": "Tableaux de bord avec QuickSight",
+           "AI Machine Learning": "Assistant IA générative avec Bedrock",
            "SAP": "Migration SAP vers AWS", "Cloud Management Tools": "Infogérance AWS",
            "_": "Projet AWS {what}"},
     "es": {"Migration": "Migración del centro de datos a AWS", "Data Lake": "Implementación de data lake en AWS",
-           "Analytics": "Cuadros de mando con QuickSight", "AI Machine Learning": "Asistente de IA generativa con Bedrock",
+           "Analytics": "Cuadros de mando con QuickSight",
+           "AI Machine Learning": "Asistente de IA generativa con Bedrock",
            "SAP": "Migración de SAP a AWS", "Cloud Management Tools": "Servicios gestionados AWS",
            "_": "Proyecto AWS {what}"},
     "pt": {"Migration": "Migração do datacenter para AWS", "Data Lake": "Implantação de data lake na AWS",
@@ -765,7 +769,8 @@ def _ace_row(r: random.Random, p: _Project, odoo: dict[str, Any] | None, referra
             odoo["create_date"] + timedelta(days=r.randint(1, 75), hours=r.randint(0, 8))
         base = odoo["date_deadline"] or (p.start + timedelta(days=r.randint(30, 240)))
         gap = _pick(r, {"near": 40, "month": 30, "quarter": 20, "far": 10})
-        delta = {"near": r.randint(-7, 7), "month": r.randint(-30, 30), "quarter": r.choice([-1, 1]) * r.randint(31, 120),
+        delta = {"near": r.randint(-7, 7), "month": r.randint(-30, 30),
+                 "quarter": r.choice([-1, 1]) * r.randint(31, 120),
                  "far": r.choice([-1, 1]) * r.randint(121, 360)}[gap]
         close = base + timedelta(days=delta)
         if odoo["date_deadline"] and abs(delta) > 90:
