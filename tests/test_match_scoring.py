@@ -1,5 +1,6 @@
-"""Scoring in batches of pairs (match/scoring.py): the same pairs, features, probabilities, decisions and cache rows
-as one batch; the relative features from per-group best values; the binary COPY reader of the pair cosines."""
+"""Scoring in batches of pairs (match/scoring.py): the relative features from per-group best values, batches cut
+between Odoo opportunities, the binary COPY reader of the pair cosines. That batches give the one-batch match
+(pairs, probabilities, decisions, cache rows) is tested on the hard fixture in test_match_quality.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,9 @@ import numpy as np
 import psycopg
 import pytest
 
-from partner_sync.database import Database
 from partner_sync.match import scoring
 from partner_sync.match.cosines import read_pair_cosines
-from partner_sync.match.decisions import record_decision
 from partner_sync.match.model import GroupBest, group_best, relative, relative_to
-from partner_sync.match.run import active_model, run_match, score_pairs
-from test_embed import minilm, query  # noqa: F401
-from test_match_quality import small_hard  # noqa: F401
 
 
 def _relative_by_hand(values: np.ndarray, groups: np.ndarray, higher_better: bool, cap: float) -> np.ndarray:
@@ -83,61 +79,3 @@ def test_pair_cosines_are_read_from_binary_copy(db_url):
                                     "0.5::float8 FROM generate_series(1, 10) g")
         with pytest.raises(ValueError, match="ended with 36 bytes that are not whole rows .*never NULL"):
             read_pair_cosines(conn, "SELECT 1::int4, 2::int4, NULL::float8, 0.5::float8")
-
-
-def _snapshot(url: str, db: Database, settings) -> dict:
-    with db.get_connection() as conn, conn.transaction():
-        scored, _, _ = score_pairs(settings, conn, active_model(db))
-    with db.get_connection() as conn, conn.transaction():
-        training, _, _ = score_pairs(settings, conn, None)
-    return {
-        "pairs": list(scored.pairs()), "p": scored.p, "p_raw": scored.p_raw, "x": training.x,
-        "cache": query(url, "SELECT direction, source_id, rank, target_id, similarity_score, signals "
-                            "FROM search.similarity_cache ORDER BY direction, source_id, rank"),
-        "decisions": query(url, "SELECT odoo_id, status, ace_id, probability, evidence FROM search.match_decisions "
-                                "ORDER BY odoo_id"),
-    }
-
-
-def _assert_same(one: dict, many: dict) -> None:
-    assert many["pairs"] == one["pairs"]
-    # a pair's probability depends on its own features only (PairModel.predict_raw): equal, not just close
-    assert np.array_equal(many["p"], one["p"]) and np.array_equal(many["p_raw"], one["p_raw"])
-    assert np.array_equal(many["x"], one["x"])  # training's design matrix: identical
-    assert many["decisions"] == one["decisions"]
-    assert many["cache"] == one["cache"]
-
-
-def test_small_batches_give_the_one_batch_result(small_hard, monkeypatch):  # noqa: F811
-    """The hard fixture's match in batches of 300 pairs against one batch: same pairs, probabilities, training
-    matrix, decisions with their evidence, cache rows with their signals; also with a person's decisions."""
-    settings, db, bench, url = small_hard
-    monkeypatch.setattr(scoring, "PAIR_BATCH", 10**9)
-    run_match(settings, db)
-    one = _snapshot(url, db, settings)
-    assert len(one["pairs"]) > 1500 and len(one["cache"]) > 300
-    monkeypatch.setattr(scoring, "PAIR_BATCH", 300)
-    with db.get_connection() as conn, conn.transaction():
-        scored, _, _ = score_pairs(settings, conn, None)
-    assert len(list(scoring.batches(scored.o_idx, 300))) >= 5
-    with db.get_connection() as conn:
-        conn.execute("DELETE FROM search.similarity_cache")
-        conn.execute("DELETE FROM search.match_decisions")
-    run_match(settings, db)
-    _assert_same(one, _snapshot(url, db, settings))
-
-    # a person confirms a pair the candidate search never proposed (scored in an extra pass) and rejects one
-    far_odoo, far_ace = one["pairs"][0][0], one["pairs"][-1][1]
-    assert (far_odoo, far_ace) not in set(one["pairs"])
-    record_decision(db, far_odoo, far_ace, "confirm", "test")
-    record_decision(db, *one["pairs"][len(one["pairs"]) // 2], "reject", "test")
-    try:
-        run_match(settings, db)
-        many = _snapshot(url, db, settings)
-        monkeypatch.setattr(scoring, "PAIR_BATCH", 10**9)
-        run_match(settings, db)
-        _assert_same(_snapshot(url, db, settings), many)
-        assert next(d for d in many["decisions"] if d[0] == far_odoo)[1:3] == ("linked", far_ace)
-    finally:
-        db.execute_query("DELETE FROM search.match_reviews", fetch=False)
-        run_match(settings, db)
