@@ -93,6 +93,7 @@ def _parallel(conn: psycopg.Connection, db: Database, todo: list[Task], workers:
     for task in todo:
         pending.put(task)
     out: queue.Queue[bytes | _Done] = queue.Queue(maxsize=QUEUE_BATCHES)
+    snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
     stop = threading.Event()  # a worker failed: the others stop after their current row
     abandoned = threading.Event()  # the run's thread stopped reading: nobody takes more batches
 
@@ -113,6 +114,10 @@ def _parallel(conn: psycopg.Connection, db: Database, todo: list[Task], workers:
                 # would be dropped with a warning at the first scan; loaded, SET checks it
                 own.execute("SELECT '[1]'::vector")
                 own.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
+                # every slice reads the rows the run's connection saw when the search began, as one statement did
+                own.autocommit = False
+                own.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                own.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
                 while not stop.is_set():
                     try:
                         task = pending.get_nowait()
