@@ -86,8 +86,9 @@ def synthetic_embeddings(conn: psycopg.Connection, dim: int, rng: np.random.Gene
     return n
 
 
-def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """user + system CPU seconds of each of these processes so far (Linux /proc)."""
+def _cpu_seconds(pids: list[int], children: int | None = None) -> dict[int, float]:
+    """user + system CPU seconds of each of these processes so far (Linux /proc); for ``children`` (the
+    postmaster) also that of its exited children, e.g. the match's candidate connections, closed by then."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
     for pid in pids:
@@ -96,6 +97,8 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
         except OSError:
             continue
         out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if pid == children:
+            out[pid] += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime: reaped children
     return out
 
 
@@ -156,7 +159,7 @@ def _prepare(url: str, settings, n_odoo: int, n_ace: int) -> tuple[list[list[obj
         conn.execute("SET maintenance_work_mem = '1GB'")
         for _, definition in indexes:
             conn.execute(definition)
-        conn.execute("VACUUM ANALYZE search.embeddings")
+        conn.execute("ANALYZE search.embeddings")
         # what --keep checks before reusing this database
         conn.execute("CREATE TABLE public.bench_match_meta (odoo_asked int, ace_asked int)")
         conn.execute("INSERT INTO public.bench_match_meta VALUES (%s, %s)", (n_odoo, n_ace))
@@ -236,10 +239,11 @@ def main() -> int:
     pgdata = ROOT / ".local" / "bench" / "pgdata"
     with Database.from_settings(settings) as db:
         t, cpu_py = time.monotonic(), time.process_time()
-        before = _cpu_seconds(_server_pids(pgdata))
+        postmaster = _server_pids(pgdata)[0]
+        before = _cpu_seconds(_server_pids(pgdata), children=postmaster)
         report = run_match(settings, db)
         total, cpu_py = time.monotonic() - t, time.process_time() - cpu_py
-        after = _cpu_seconds(_server_pids(pgdata))  # the pool's backends are still alive here
+        after = _cpu_seconds(_server_pids(pgdata), children=postmaster)  # the pool's backends are still alive
         cpu_pg = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
     scans = 2 * (n_odoo + n_ace)
     print(f"opportunities: {n_odoo:,} Odoo x {n_ace:,} ACE; {report.pairs:,} candidate pairs; "
