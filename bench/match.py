@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import random
 import os
 import resource
@@ -202,6 +203,9 @@ def main() -> int:
                          "another value is restarted)")
     ap.add_argument("--knn-only", action="store_true", help="measure the bare kNN baseline only, not the match")
     args = ap.parse_args()
+    # the candidate search logs its own share of the candidates phase (the vector scans and shared keys)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("partner_sync.match.candidates").setLevel(logging.INFO)
     server = EmbeddedServer(ROOT / ".local" / "bench", shared_buffers=args.shared_buffers)
     admin = server.up()
     with psycopg.connect(admin) as c:
