@@ -76,6 +76,7 @@ class Settings:
     hnsw_ef_search: int = 100
     match_top_k: int = 5
     match_candidates: int = 20
+    match_workers: int = 2  # connections the match's candidate scans run on at once
     embed_execution: str = "inprocess"  # inprocess | celery_gpu | kubernetes
     embed_queue: str = "gpu"
     embed_image: str = "partner-sync:latest"
@@ -300,6 +301,9 @@ def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, 
     return value
 
 
+MAX_MATCH_WORKERS = 64
+
+
 def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
     """Embedding, search and matching settings (PARTNER_SYNC_EMBEDDING_*, _HNSW_EF_SEARCH, _MATCH_*, _EMBED_*)."""
     backend = _choice(env, "PARTNER_SYNC_EMBEDDING_BACKEND", "sentence-transformers", EMBEDDING_BACKENDS, problems)
@@ -321,6 +325,10 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
     candidates = _int(env, "PARTNER_SYNC_MATCH_CANDIDATES", 20, problems, minimum=1)
     if candidates < top_k:
         problems.append(f"PARTNER_SYNC_MATCH_CANDIDATES={candidates} must be >= PARTNER_SYNC_MATCH_TOP_K={top_k}")
+    workers = _int(env, "PARTNER_SYNC_MATCH_WORKERS", 2, problems, minimum=1)
+    if workers > MAX_MATCH_WORKERS:
+        problems.append(f"PARTNER_SYNC_MATCH_WORKERS={workers} must be <= {MAX_MATCH_WORKERS} (one PostgreSQL "
+                        "connection and core each; more than the server's cores only queues)")
     return {
         "embedding_backend": backend,
         "embedding_device": (env.get("PARTNER_SYNC_EMBEDDING_DEVICE") or "auto").strip().lower(),
@@ -331,6 +339,7 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
         "hnsw_ef_search": _int(env, "PARTNER_SYNC_HNSW_EF_SEARCH", 100, problems, minimum=1),
         "match_top_k": top_k,
         "match_candidates": candidates,
+        "match_workers": workers,
         "embed_execution": _choice(env, "PARTNER_SYNC_EMBED_EXECUTION", "inprocess", EMBED_EXECUTIONS, problems),
         "embed_queue": (env.get("PARTNER_SYNC_EMBED_QUEUE") or "gpu").strip(),
         "embed_image": (env.get("PARTNER_SYNC_EMBED_IMAGE") or env.get("PARTNER_SYNC_IMAGE")

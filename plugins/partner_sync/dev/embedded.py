@@ -12,6 +12,7 @@ import logging
 import os
 import platform
 import pwd
+import re
 import socket
 import subprocess
 from contextlib import contextmanager
@@ -68,8 +69,13 @@ def _free_port() -> int:
 class EmbeddedServer:
     """Manage one data folder (``<home>/pgdata``): init once, start, stop, report its URL."""
 
-    def __init__(self, home: Path, port: int | None = None):
+    def __init__(self, home: Path, port: int | None = None, shared_buffers: str = "128MB"):
+        """``shared_buffers``: the server's buffer cache when this object starts it (a server already
+        running keeps its own; ``restart()`` applies a new one). 128MB is PostgreSQL's default."""
+        if not re.fullmatch(r"[0-9]+(kB|MB|GB)?", shared_buffers):
+            raise ValueError(f"shared_buffers={shared_buffers!r}: a size such as 128MB or 2GB")
         self.home = Path(home).resolve()
+        self.shared_buffers = shared_buffers
         self.pgdata = self.home / "pgdata"
         self.logfile = self.home / "postgres.log"
         self.requested_port = port
@@ -136,7 +142,7 @@ class EmbeddedServer:
                 port = self.requested_port or _free_port()
                 self.logfile.touch()
                 opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={self.pgdata} "
-                        "-c max_connections=300 -c shared_buffers=128MB")
+                        f"-c max_connections=300 -c shared_buffers={self.shared_buffers}")
                 log.info("starting embedded PostgreSQL on 127.0.0.1:%s", port)
                 self._pg([str(_bin("pg_ctl")), "-D", str(self.pgdata), "-l", str(self.logfile), "-w",
                           "-t", "60", "-o", opts, "start"])
@@ -149,6 +155,11 @@ class EmbeddedServer:
                 return False
             self._pg([str(_bin("pg_ctl")), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"])
             return True
+
+    def restart(self) -> str:
+        """Stop the server if it runs and start it with this object's settings; return its URL."""
+        self.down()
+        return self.up()
 
     def status(self) -> ServerStatus:
         info = self._postmaster()

@@ -26,6 +26,7 @@ from partner_sync.database import Database
 from partner_sync.logs import kv
 from partner_sync.match import features as F
 from partner_sync.match.assign import AssignmentStats, assign
+from partner_sync.match.candidates import fill_candidates
 from partner_sync.match.decisions import Decision, store_decisions
 from partner_sync.match.cosines import read_pair_cosines
 from partner_sync.match.feature_table import Vocabulary, side_columns
@@ -119,8 +120,10 @@ def candidate_ef_search(settings: Settings) -> int:
     return max(pool, min(settings.hnsw_ef_search, CANDIDATE_EF_FACTOR * pool))
 
 
-def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scored, dict, dict]:
-    """Candidates, features and (when a model is given) probabilities of every pair, on one connection."""
+def score_pairs(settings: Settings, conn, model: PairModel | None, db: Database | None = None
+                ) -> tuple[Scored, dict, dict]:
+    """Candidates, features and (when a model is given) probabilities of every pair, on ``conn``; with ``db``
+    the vector scans also use PARTNER_SYNC_MATCH_WORKERS connections of their own (``candidates.py``)."""
     started = time.monotonic()
     pool = max(settings.match_candidates, settings.match_top_k)
     conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(candidate_ef_search(settings))))
@@ -134,7 +137,7 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
             for key in ("account", "payer"):
                 if r.get(key) in shared:
                     r[key] = None
-    conn.execute(sql.SQL(load_sql(settings.include_dir, "search/match/candidates")).format(pool=sql.Literal(pool)))
+    fill_candidates(settings, conn, pool, candidate_ef_search(settings), db)
     # exact ids: ACE's partner CRM id and the Odoo custom field, in their real forms
     extra = set()
     for a in ace.values():
@@ -282,7 +285,7 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
     report = MatchReport(model_version=model.version)
     t0 = time.monotonic()
     with db.get_connection() as conn, conn.transaction():
-        scored, odoo, ace = score_pairs(settings, conn, model)
+        scored, odoo, ace = score_pairs(settings, conn, model, db)
         t1 = time.monotonic()
         confirmed, rejected, missing = _human_masks(conn, scored)
         if missing:

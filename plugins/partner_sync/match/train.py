@@ -40,7 +40,7 @@ def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *
                    partial: bool = False) -> LabelledSet:
     """Every candidate pair of the warehouse with its features and label."""
     with db.get_connection() as conn, conn.transaction():
-        scored, odoo, ace = score_pairs(settings, conn, None)
+        scored, odoo, ace = score_pairs(settings, conn, None, db)
         human = {(o, a): d for o, a, d in conn.execute(
             "SELECT odoo_id, ace_id, decision FROM search.match_review_latest").fetchall()}
     truth_ace = set(truth.values())
