@@ -46,7 +46,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from partner_sync.dev.demo.hard_match import Benchmark, load
+from partner_sync.dev.demo.hard_match import Benchmark, load_and_embed
 
 MAX_SEEDS = 32
 OUR_DOMAIN = "nordwolke-consulting.io"  # the partner itself: ACE defaults the contact to its alliance lead
@@ -1000,18 +1000,4 @@ def generate(customers: int = 200, seed: int = 17) -> Benchmark:
 def build(settings: Any, db: Any, customers: int = 200, seed: int = 17, truth_path: Path | None = None
           ) -> Benchmark:
     """Load the blind set into an empty warehouse's core tables and embed it: ready for `partner_sync match`."""
-    from partner_sync.embed.stage import embed_entities
-    from partner_sync.embed.texts import ENTITIES
-
-    bench = generate(customers, seed)
-    with db.get_connection() as conn:
-        taken = conn.execute("SELECT (SELECT count(*) FROM core.odoo_opportunities) + "
-                             "(SELECT count(*) FROM core.ace_opportunities)").fetchone()[0]
-        if taken:
-            raise ValueError(f"core already holds {taken} opportunities: load the blind benchmark into an empty "
-                             "warehouse (its own database)")
-        load(conn, bench)
-    embed_entities(settings, db, [ENTITIES["odoo_opportunities"], ENTITIES["ace_opportunities"]])
-    if truth_path is not None:
-        bench.write_truth(truth_path)
-    return bench
+    return load_and_embed(settings, db, generate(customers, seed), "the blind benchmark", truth_path)

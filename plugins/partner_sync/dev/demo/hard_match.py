@@ -399,15 +399,20 @@ def load(conn: psycopg.Connection, bench: Benchmark) -> None:
 def build(settings: Any, db: Any, split: str = "eval", customers: int = 150, truth_path: Path | None = None
           ) -> Benchmark:
     """Load one split into the (empty) warehouse's core tables and embed it: ready for `partner_sync match`."""
+    return load_and_embed(settings, db, generate(split, customers), "the hard benchmark", truth_path)
+
+
+def load_and_embed(settings: Any, db: Any, bench: Benchmark, what: str, truth_path: Path | None = None
+                   ) -> Benchmark:
+    """Any benchmark into an empty warehouse's core, embedded by the real embed stage; refuses a used one."""
     from partner_sync.embed.stage import embed_entities
     from partner_sync.embed.texts import ENTITIES
 
-    bench = generate(split, customers)
     with db.get_connection() as conn:
         taken = conn.execute("SELECT (SELECT count(*) FROM core.odoo_opportunities) + "
                              "(SELECT count(*) FROM core.ace_opportunities)").fetchone()[0]
         if taken:
-            raise ValueError(f"core already holds {taken} opportunities: load the hard benchmark into an empty "
+            raise ValueError(f"core already holds {taken} opportunities: load {what} into an empty "
                              "warehouse (its own database)")
         load(conn, bench)
     embed_entities(settings, db, [ENTITIES["odoo_opportunities"], ENTITIES["ace_opportunities"]])
