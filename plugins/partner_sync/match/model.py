@@ -54,44 +54,76 @@ def _gaps(days: np.ndarray) -> np.ndarray:
         return np.where(np.isnan(days), 0.0, np.minimum(np.log1p(np.nan_to_num(days)) / _LOG_YEAR, 2.0))
 
 
+@dataclass
+class GroupBest:
+    """Per group (0..n-1): its best and second-best value (-inf = none; a tie counts twice) and its pair count."""
+
+    top1: np.ndarray
+    top2: np.ndarray
+    size: np.ndarray
+
+    def merge(self, other: "GroupBest") -> "GroupBest":
+        """The best two of both (pairs of one group seen in two batches)."""
+        return GroupBest(np.maximum(self.top1, other.top1),
+                         np.maximum(np.minimum(self.top1, other.top1), np.maximum(self.top2, other.top2)),
+                         self.size + other.size)
+
+
+def _signed(values: np.ndarray, higher_better: bool) -> np.ndarray:
+    signed = values if higher_better else -values
+    return np.where(np.isnan(signed), -np.inf, signed)
+
+
+def group_best(values: np.ndarray, groups: np.ndarray, n_groups: int, higher_better: bool) -> GroupBest:
+    """Best and second-best value per group (nan = no value), without sorting the pairs."""
+    v = _signed(values, higher_better)
+    top1 = np.full(n_groups, -np.inf)
+    np.maximum.at(top1, groups, v)
+    is_top = v == top1[groups]
+    below = np.full(n_groups, -np.inf)
+    np.maximum.at(below, groups[~is_top], v[~is_top])
+    ties = np.bincount(groups[is_top], minlength=n_groups)
+    return GroupBest(top1, np.where(ties >= 2, top1, below), np.bincount(groups, minlength=n_groups))
+
+
+def relative_to(values: np.ndarray, groups: np.ndarray, best: GroupBest, higher_better: bool,
+                cap: float) -> np.ndarray:
+    """This pair's value minus the best of its group's other pairs, from the group's best two (``group_best``)."""
+    v = _signed(values, higher_better)
+    top1 = best.top1[groups]
+    other = np.where(v < top1, top1, best.top2[groups])  # the best other: the runner-up for the best pair
+    with np.errstate(invalid="ignore"):
+        rel = np.where(np.isfinite(v) & np.isfinite(other), v - other, 0.0)
+    rel = np.where(best.size[groups] >= 2, rel, cap)
+    return np.clip(rel, -cap, cap)
+
+
 def relative(values: np.ndarray, groups: np.ndarray, higher_better: bool, cap: float) -> np.ndarray:
     """This pair's value minus the best of its group's other pairs (cap when it has none); nan = no value."""
-    n = len(values)
-    out = np.full(n, cap, dtype=np.float64)
-    if n == 0:
-        return out
-    signed = values if higher_better else -values
-    v = np.where(np.isnan(signed), -np.inf, signed)
-    order = np.lexsort((-v, groups))  # by group, best first; ties keep the pairs' order
-    g = groups[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    group_of = np.repeat(np.arange(len(starts)), sizes)
-    top1 = v[order[starts]]
-    top2 = np.where(sizes >= 2, v[order[np.minimum(starts + 1, n - 1)]], -np.inf)
-    best_other = top1[group_of].copy()
-    best_other[starts] = top2
-    vs = v[order]
-    with np.errstate(invalid="ignore"):
-        rel = np.where(np.isfinite(vs) & np.isfinite(best_other), vs - best_other, 0.0)
-    rel = np.where(sizes[group_of] >= 2, rel, cap)
-    out[order] = rel
-    return np.clip(out, -cap, cap)
+    if len(values) == 0:
+        return np.full(0, cap, dtype=np.float64)
+    n_groups = int(groups.max()) + 1
+    return relative_to(values, groups, group_best(values, groups, n_groups, higher_better), higher_better, cap)
 
 
-def design_from_table(t: "PairTable", o_groups: np.ndarray, a_groups: np.ndarray) -> np.ndarray:
-    """The model's input matrix from a PairTable; ``o_groups``/``a_groups`` say which pairs share a side."""
+def design_from_table(t: "PairTable", o_groups: np.ndarray, a_groups: np.ndarray, *,
+                      ace_best: GroupBest | None = None) -> np.ndarray:
+    """The model's input matrix from a PairTable; ``o_groups``/``a_groups`` say which pairs share a side.
+
+    ``ace_best``: the per-ACE best project cosines of the whole run, when ``t`` is one batch of its pairs (a
+    batch holds whole Odoo groups, not whole ACE groups)."""
     from partner_sync.match.feature_table import ACCOUNT_CODE, DOMAIN_CODE
 
     n = len(t)
-    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64, order="F")  # column-major: filled and read by feature
     col = {name: i for i, name in enumerate(FEATURES)}
     proj = np.nan_to_num(t.cos_project, nan=0.0)
     ident = np.nan_to_num(t.cos_identity, nan=0.0)
     close = np.where(np.isnan(t.close_days), np.nan, _gaps(t.close_days))
     amount = np.minimum(t.amount_log_ratio, 3.0)  # nan stays nan
     x[:, col["rel_project_odoo"]] = relative(proj, o_groups, True, 0.3)
-    x[:, col["rel_project_ace"]] = relative(proj, a_groups, True, 0.3)
+    x[:, col["rel_project_ace"]] = (relative(proj, a_groups, True, 0.3) if ace_best is None
+                                    else relative_to(proj, a_groups, ace_best, True, 0.3))
     x[:, col["rel_identity_odoo"]] = relative(ident, o_groups, True, 0.3)
     x[:, col["rel_close_odoo"]] = relative(close, o_groups, False, 1.0)
     x[:, col["rel_amount_odoo"]] = relative(amount, o_groups, False, 2.0)
@@ -148,12 +180,17 @@ class PairModel:
         return np.interp(_logit(p_raw, 1e-9), np.asarray(self.calibration["logit"]), np.asarray(self.calibration["p"]))
 
     def predict_raw(self, x: np.ndarray) -> np.ndarray:
-        """The logistic regression's own probability (before calibration)."""
+        """The logistic regression's own probability (before calibration).
+
+        Summed feature by feature in a fixed order, so a pair's probability depends on its own row only, not
+        on the batch it is scored in (a BLAS product's rounding does), and no standardised copy of ``x`` is made."""
         if list(self.features) != list(FEATURES):
             raise ValueError(f"model {self.version} was fitted on features {self.features}, this code computes "
                              f"{list(FEATURES)}: refit it with `partner_sync match --train TRUTH.csv`")
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = z @ np.asarray(self.coef) + self.intercept
+        logit = np.zeros(len(x))
+        for j, (mean, scale, coef) in enumerate(zip(self.mean, self.scale, self.coef)):
+            logit += (x[:, j] - mean) / scale * coef
+        logit += self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
 
     def predict_assigned(self, z: np.ndarray) -> np.ndarray:

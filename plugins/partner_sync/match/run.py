@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from psycopg import sql
@@ -27,8 +27,10 @@ from partner_sync.logs import kv
 from partner_sync.match import features as F
 from partner_sync.match.assign import AssignmentStats, assign
 from partner_sync.match.decisions import Decision, store_decisions
-from partner_sync.match.feature_table import PairTable, SideColumns, Vocabulary, pair_table, side_columns
-from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, design_from_table
+from partner_sync.match.cosines import read_pair_cosines
+from partner_sync.match.feature_table import Vocabulary, side_columns
+from partner_sync.match.model import PairModel, assignment_inputs
+from partner_sync.match.scoring import Scored, score_candidates
 from partner_sync.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -62,29 +64,6 @@ class MatchReport:
         return {"directions": {d.direction: asdict(d) for d in self.directions}, "model": self.model_version,
                 "pairs": self.pairs, "decisions": self.decisions, "assignment": self.assignment,
                 "seconds": self.seconds}
-
-
-@dataclass
-class Scored:
-    """Every candidate pair of a run with its signals and probability (also the training set's rows)."""
-
-    odoo_ids: list[str]
-    ace_ids: list[str]
-    o_idx: np.ndarray
-    a_idx: np.ndarray
-    table: PairTable
-    x: np.ndarray
-    o_emb: list[Any]  # identity embedding id per Odoo opportunity (None: not embedded yet)
-    a_emb: list[Any]
-    cos: tuple[np.ndarray, np.ndarray]  # (identity, project) cosine per pair, nan = missing
-    sides: tuple[SideColumns, SideColumns, Vocabulary]
-    p: np.ndarray | None = None
-    p_raw: np.ndarray | None = None  # the uncalibrated probability: breaks ties of the calibrated one
-    seconds: dict[str, float] = field(default_factory=dict)  # candidates (SQL + blocking), features (+ model)
-
-    def pairs(self) -> Iterator[tuple[str, str]]:
-        for i, j in zip(self.o_idx, self.a_idx):
-            yield self.odoo_ids[i], self.ace_ids[j]
 
 
 def active_model(db: Database) -> PairModel:
@@ -182,26 +161,12 @@ def score_pairs(settings: Settings, conn, model: PairModel | None) -> tuple[Scor
     vocab = Vocabulary()
     odoo_cols = side_columns(odoo, odoo_ids, vocab, odoo=True, other_pos=a_pos)
     ace_cols = side_columns(ace, ace_ids, vocab, odoo=False, other_pos=o_pos)
-    scored = _scored(odoo_ids, ace_ids, o_idx, a_idx, cos_i, cos_p, o_emb, a_emb, (odoo_cols, ace_cols, vocab))
-    if model is not None:
-        scored.p_raw = model.predict_raw(scored.x)
-        scored.p = model.calibrate(scored.p_raw)
-        scored.x = scored.x[:0]  # millions of rows x 28: only training keeps the matrix
+    # in batches of pairs (match/scoring.py): only training (no model) keeps the pairs x features matrix
+    scored = score_candidates(odoo_ids, ace_ids, o_idx, a_idx, cos_i, cos_p, o_emb, a_emb,
+                              (odoo_cols, ace_cols, vocab), model)
     scored.seconds = {"candidates": round(candidates_done - started, 3),
                       "features": round(time.monotonic() - candidates_done, 3)}
     return scored, odoo, ace
-
-
-def _scored(odoo_ids: list[str], ace_ids: list[str], o_idx: np.ndarray, a_idx: np.ndarray, cos_i: np.ndarray,
-            cos_p: np.ndarray, o_emb: list[Any], a_emb: list[Any], sides: tuple[SideColumns, SideColumns, Vocabulary]
-            ) -> Scored:
-    """Pairs deduplicated and ordered by (odoo, ace), with their signals and design matrix."""
-    key = o_idx * max(len(ace_ids), 1) + a_idx
-    _, first = np.unique(key, return_index=True)
-    o_idx, a_idx, cos_i, cos_p = o_idx[first], a_idx[first], cos_i[first], cos_p[first]
-    table = pair_table(sides[0], sides[1], sides[2], o_idx, a_idx, cos_i, cos_p)
-    x = design_from_table(table, o_idx, a_idx) if len(o_idx) else np.zeros((0, len(FEATURES)))
-    return Scored(odoo_ids, ace_ids, o_idx, a_idx, table, x, o_emb, a_emb, (cos_i, cos_p), sides)
 
 
 def _embedding_ids(conn, table: str, pos: dict[str, int]) -> list[Any]:
@@ -226,22 +191,9 @@ def _positions(conn, o_pos: dict[str, int], a_pos: dict[str, int]) -> None:
         conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
-PAIR_CHUNK = 200_000
-
-
 def _pair_cosines(settings: Settings, conn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(odoo index, ace index, identity cosine, project cosine) of every pair in match_pairs, streamed in chunks."""
-    parts: list[np.ndarray] = []
-    with conn.cursor(name="match_pair_cosines") as cur:
-        cur.itersize = PAIR_CHUNK
-        cur.execute(load_sql(settings.include_dir, "search/match/pair_cosines"))
-        while rows := cur.fetchmany(PAIR_CHUNK):
-            parts.append(np.array([(o, a, np.nan if ci is None else ci, np.nan if cp is None else cp)
-                                   for o, a, ci, cp in rows], dtype=np.float64))
-    if not parts:
-        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-    arr = np.concatenate(parts)
-    return arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3]
+    """(odoo index, ace index, identity cosine, project cosine) of every pair in match_pairs (binary COPY)."""
+    return read_pair_cosines(conn, load_sql(settings.include_dir, "search/match/pair_cosines"))
 
 
 BLOCK_LIMIT = 40  # a key (name, acronym, domain label) shared by more ACE opportunities identifies nobody
@@ -281,14 +233,9 @@ def _human_masks(conn, scored: Scored) -> tuple[np.ndarray, np.ndarray, list[tup
     rejected = np.zeros(n, dtype=bool)
     o_pos = {k: i for i, k in enumerate(scored.odoo_ids)}
     a_pos = {k: i for i, k in enumerate(scored.ace_ids)}
-    keys = scored.o_idx * max(len(scored.ace_ids), 1) + scored.a_idx  # sorted: _scored orders the pairs
     missing_confirmed = []
     for o, a, d in latest:
-        i = -1
-        if o in o_pos and a in a_pos:
-            key = o_pos[o] * max(len(scored.ace_ids), 1) + a_pos[a]
-            j = int(np.searchsorted(keys, key))
-            i = j if j < n and keys[j] == key else -1
+        i = scored.find(o_pos[o], a_pos[a]) if o in o_pos and a in a_pos else -1
         if i >= 0:
             (confirmed if d == "confirm" else rejected)[i] = d in ("confirm", "reject")
         elif d == "confirm":
@@ -308,11 +255,10 @@ def _add_pairs(settings: Settings, conn, scored: Scored, odoo: dict, ace: dict, 
             cp.write_row(pair)
     o_new, a_new, ci_new, cp_new = _pair_cosines(settings, conn)
     cos_i, cos_p = scored.cos
-    out = _scored(scored.odoo_ids, scored.ace_ids, np.r_[scored.o_idx, o_new], np.r_[scored.a_idx, a_new],
-                  np.r_[cos_i, ci_new], np.r_[cos_p, cp_new], scored.o_emb, scored.a_emb, scored.sides)
-    out.p_raw = model.predict_raw(out.x)
-    out.p = model.calibrate(out.p_raw)
-    out.x = out.x[:0]
+    out = score_candidates(scored.odoo_ids, scored.ace_ids, np.r_[scored.o_idx, o_new], np.r_[scored.a_idx, a_new],
+                           np.r_[cos_i, ci_new], np.r_[cos_p, cp_new], scored.o_emb, scored.a_emb, scored.sides,
+                           model)
+    out.seconds = scored.seconds
     return out
 
 
@@ -379,6 +325,14 @@ def _ranked(group: np.ndarray, usable: np.ndarray, chosen: np.ndarray, p: np.nda
     return order, rank
 
 
+def _top(group: np.ndarray, usable: np.ndarray, chosen: np.ndarray, p: np.ndarray, p_raw: np.ndarray,
+         other: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ranked 1..top_k in their group (``_ranked``), and their rank."""
+    order, rank = _ranked(group, usable, chosen, p, p_raw, other)
+    keep = rank <= top_k
+    return order[keep], rank[keep]
+
+
 def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
                      rejected: np.ndarray, model: PairModel, top_k: int):
     """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision.
@@ -386,18 +340,24 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
     A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
     probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
     p_raw = scored.p_raw if scored.p_raw is not None else p
+    o_top, o_rank = _top(scored.o_idx, ~rejected, chosen, p, p_raw, scored.a_idx, top_k)
+    a_top, a_rank = _top(scored.a_idx, ~rejected, chosen, p, p_raw, scored.o_idx, top_k)
+    stored = np.union1d(o_top, a_top)  # the pairs whose evidence is shown: the signals of these only
+    table = scored.table(stored)
     evidence: dict[int, str] = {}  # JSON, once per pair (most cached pairs are in both directions)
+
+    def signals(i: int) -> dict[str, Any]:
+        return table.row(int(np.searchsorted(stored, i)))
 
     def ev_of(i: int) -> str:
         if i not in evidence:
-            evidence[i] = json.dumps(_evidence(scored.table.row(i), p[i]), default=str)
+            evidence[i] = json.dumps(_evidence(signals(i), p[i]), default=str)
         return evidence[i]
 
     assigned_odoo_of_ace = {int(scored.a_idx[i]): scored.odoo_ids[scored.o_idx[i]] for i in np.flatnonzero(chosen)}
     by_dir: dict[str, list[tuple]] = {"odoo_to_ace": [], "ace_to_odoo": []}
-    order, rank = _ranked(scored.o_idx, ~rejected, chosen, p, p_raw, scored.a_idx)
     best_of_odoo: dict[int, int] = {}
-    for i, r in zip(order[rank <= top_k].tolist(), rank[rank <= top_k].tolist()):
+    for i, r in zip(o_top.tolist(), o_rank.tolist()):
         oi, ai = int(scored.o_idx[i]), int(scored.a_idx[i])
         if r == 1:
             best_of_odoo[oi] = i
@@ -409,7 +369,7 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
         if best is None:
             decisions.append(Decision(odoo_id, "unmatched", None, None, {}))
             continue
-        ev = _evidence(scored.table.row(best), p[best])
+        ev = _evidence(signals(best), p[best])
         ace_id = scored.ace_ids[scored.a_idx[best]]
         if chosen[best]:
             ev["link_probability"] = round(float(link_p[best]), 4)
@@ -426,8 +386,7 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
             decisions.append(Decision(odoo_id, "review", ace_id, float(p[best]), ev))
         else:
             decisions.append(Decision(odoo_id, "unmatched", ace_id, float(p[best]), ev))
-    order, rank = _ranked(scored.a_idx, ~rejected, chosen, p, p_raw, scored.o_idx)
-    for i, r in zip(order[rank <= top_k].tolist(), rank[rank <= top_k].tolist()):
+    for i, r in zip(a_top.tolist(), a_rank.tolist()):
         oi, ai = int(scored.o_idx[i]), int(scored.a_idx[i])
         by_dir["ace_to_odoo"].append((scored.ace_ids[ai], scored.odoo_ids[oi], scored.a_emb[ai], scored.o_emb[oi],
                                       float(p[i]), r, ev_of(i)))

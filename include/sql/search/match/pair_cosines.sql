@@ -1,9 +1,10 @@
 -- Both cosines of every candidate pair in match_pairs, as the run's integer positions of the two opportunities
--- (match_odoo_pos / match_ace_pos): millions of pairs stream back as four numbers each. A missing embedding
--- gives a NULL cosine.
-SELECT op.pos AS o_pos, ap.pos AS a_pos,
-       1 - (oi.embed_vector <=> ai.embed_vector) AS cos_identity,
-       1 - (oc.embed_vector <=> ac.embed_vector) AS cos_project
+-- (match_odoo_pos / match_ace_pos): millions of pairs stream back as four numbers each, read as binary COPY
+-- rows of fixed size (match/cosines.py): int4, int4, float8, float8, never NULL. A missing embedding gives
+-- a NaN cosine.
+SELECT op.pos::int4 AS o_pos, ap.pos::int4 AS a_pos,
+       coalesce(1 - (oi.embed_vector <=> ai.embed_vector), 'NaN')::float8 AS cos_identity,
+       coalesce(1 - (oc.embed_vector <=> ac.embed_vector), 'NaN')::float8 AS cos_project
 FROM (SELECT DISTINCT o_id, a_id FROM match_pairs) p
 JOIN match_odoo_pos op ON op.id = p.o_id
 JOIN match_ace_pos ap ON ap.id = p.a_id
