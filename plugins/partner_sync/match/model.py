@@ -194,16 +194,17 @@ class PairModel:
         return np.interp(_logit(p_raw, 1e-9), np.asarray(self.calibration["logit"]), np.asarray(self.calibration["p"]))
 
     def predict_raw(self, x: np.ndarray) -> np.ndarray:
-        """The logistic regression's own probability (before calibration).
+        """The regression's or the trees' own probability (before calibration).
 
-        Summed feature by feature in a fixed order, so a pair's probability depends on its own row only, not
+        Regression: summed feature by feature in a fixed order, so a pair's probability depends on its own row only, not
         on the batch it is scored in (a BLAS product's rounding does), and no standardised copy of ``x`` is made."""
         unknown = [f for f in self.features if f not in FEATURES]
-        if self.boosted and not unknown:
+        if self.boosted and not unknown and self.boosted.get("n_features") == len(self.features):
             return 1.0 / (1.0 + np.exp(-np.clip(self._boosted_logit(x), -30, 30)))
-        if unknown or not len(self.features) == len(self.mean) == len(self.scale) == len(self.coef):
-            raise ValueError(f"model {self.version} was fitted on features {unknown} this code does not compute "
-                             f"({list(FEATURES)}): refit it with `partner_sync match --train TRUTH.csv`")
+        if self.boosted or unknown or not len(self.features) == len(self.mean) == len(self.scale) == len(self.coef):
+            raise ValueError(f"model {self.version} was fitted on features {self.features} that do not fit this "
+                             f"code's ({list(FEATURES)}; unknown: {unknown}): refit it with "
+                             "`partner_sync match --train TRUTH.csv`")
         logit = np.zeros(len(x))
         # by name: a model fitted on fewer features (default-2) reads its own columns of the wider matrix
         for name, mean, scale, coef in zip(self.features, self.mean, self.scale, self.coef):
@@ -318,7 +319,8 @@ def fit_boosted(x: np.ndarray, y: np.ndarray, *, seed: int = 0) -> dict[str, Any
                       "missing_left": nodes["missing_go_to_left"].astype(bool).tolist(),
                       "leaf": nodes["is_leaf"].astype(bool).tolist(),
                       "value": [float(v) for v in nodes["value"]]})
-    return {"base": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees, "max_depth": 3, "learning_rate": 0.1}
+    return {"base": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees, "n_features": int(x.shape[1]),
+            "max_depth": 3, "learning_rate": 0.1}
 
 
 def new_version(prefix: str = "lr") -> str:
