@@ -160,7 +160,8 @@ def design_from_table(t: "PairTable", o_groups: np.ndarray, a_groups: np.ndarray
 
 @dataclass
 class PairModel:
-    """Scaler + logistic regression coefficients, and the thresholds that turn a probability into a status."""
+    """Scaler + logistic regression coefficients (or boosted trees), and the thresholds that turn a probability into a
+    status."""
 
     version: str
     features: list[str]
