@@ -51,6 +51,7 @@ SETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "hard-train": ("hard", "train", {"split": "train", "customers": 300}),
     "demo-7": ("demo", "train", {"seed": 7, "scale": 300}),
     "demo-42": ("demo", "eval", {"seed": 42, "scale": 200}),
+    "demo-42-2000": ("demo", "final", {"seed": 42, "scale": 2000}),  # `make demo`'s world, README figures only
 }
 GENERATORS = ("hard", "demo", "blind")
 
