@@ -249,7 +249,7 @@ def add_calibration(model: PairModel, sets: Sequence[LabelledSet], *, c: float =
     the model's own procedure); coefficients, second stage and threshold stay as they are."""
     sets = [s for s in sets if len(s.y)]
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
-    oof_raw = _oof(sets, min(folds, n_groups), c)
+    oof_raw = _oof(sets, min(folds, n_groups), c, "boosted" if model.boosted else "lr")  # sets: every FEATURES column
     calibration = fit_calibration(oof_raw, [s.y for s in sets])
     trained_on = {**model.trained_on, "calibration": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())}
                                                       for s in sets}}
