@@ -33,8 +33,10 @@ from test_embed import minilm, query, warehouse_settings  # noqa: F401
 EXE = str(Path(sys.executable).parent / "partner_sync")
 
 # measured on the 'test' split, 40 customers, with the shipped model (README, "Matching"): floors = measured - 0.02
-SMALL = {"customers": 40, "precision_at_1": 0.977, "recall_at_5": 1.0, "auto_link_precision": 1.0,
-         "auto_link_coverage": 0.931}
+# (default-3: its auto-link threshold must hold on every training generator, the blind one too, so it links
+# fewer of these twins than default-2 did: 0.839 vs 0.931)
+SMALL = {"customers": 40, "precision_at_1": 0.966, "recall_at_5": 1.0, "auto_link_precision": 1.0,
+         "auto_link_coverage": 0.839}
 
 
 def test_splits_are_apart():

@@ -199,6 +199,60 @@ def test_calibration_check_tolerates_chance_but_not_a_real_gap():
     assert not [c for c in checks if (c.low, c.high) == (0.1, 0.9)][0].ok
 
 
+def test_a_model_fitted_on_fewer_features_still_loads_and_scores():
+    """default-2 (28 features, before the exact-id interactions) reads its own columns by name from the wider
+    matrix: the same probabilities as its coefficients applied to those columns by hand."""
+    from pathlib import Path
+
+    old = PairModel.load(Path(__file__).parent / "fixtures" / "match_model_default2.json")
+    assert old.version == "default-2" and set(old.features) < set(FEATURES)
+    x = design_matrix([("1", "A", _feat(exact_id=True, cosine_project=0.8, account="same")),
+                       ("1", "B", _feat(name_similarity=0.2, domain="different", cosine_project=0.1,
+                                        close_days_apart=300))])
+    cols = [FEATURES.index(f) for f in old.features]
+    logit = ((x[:, cols] - np.asarray(old.mean)) / np.asarray(old.scale)) @ np.asarray(old.coef) + old.intercept
+    assert old.predict_raw(x) == pytest.approx(1 / (1 + np.exp(-logit)), rel=1e-9)
+    with pytest.raises(ValueError, match="refit"):
+        PairModel.from_dict({**old.__dict__, "features": old.features[:-1] + ["no_such_feature"]}).predict(x)
+
+
+def test_boosted_trees_in_json_score_as_scikit_learn_does():
+    """The gradient-boosted model is stored as node lists, read back from JSON and walked with numpy: the same
+    probabilities as scikit-learn's own predict_proba, missing values included, and deterministic."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from partner_sync.match.model import fit_boosted
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2000, len(FEATURES)))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    y = ((x[:, 0] > 0) ^ (np.nan_to_num(x[:, 5]) > 1)).astype(int)  # an interaction no linear weight fits
+    boosted = fit_boosted(x, y)
+    assert boosted == fit_boosted(x, y)
+    model = PairModel.from_dict(json.loads(PairModel("t", list(FEATURES), [], [], [], 0.0, boosted=boosted).to_json()))
+    reference = HistGradientBoostingClassifier(max_depth=3, max_iter=200, learning_rate=0.1, l2_regularization=1.0,
+                                               early_stopping=False, random_state=0).fit(x, y)
+    assert np.abs(model.predict_raw(x) - reference.predict_proba(x)[:, 1]).max() < 1e-12
+    assert ((model.predict_raw(x) > 0.5) == y).mean() > 0.95
+    # a pair's probability does not depend on the rows scored with it
+    assert np.array_equal(model.predict_raw(x[:7]), model.predict_raw(x)[:7])
+
+
+def test_a_stale_id_weighs_less_when_a_sibling_has_the_better_project():
+    """The exact-id interactions: an id naming a pair whose project text, dates and amount lose to another
+    candidate of the same Odoo opportunity (a sibling's stale id) carries negative relative evidence."""
+    x = design_matrix([("1", "SIB", _feat(exact_id=True, cosine_project=0.3, close_days_apart=200,
+                                          amount_log_ratio=1.5)),
+                       ("1", "TWIN", _feat(id_points_elsewhere=True, cosine_project=0.8, close_days_apart=3,
+                                           amount_log_ratio=0.1))])
+    col = {f: i for i, f in enumerate(FEATURES)}
+    assert x[0, col["id_x_rel_project"]] < 0 and x[0, col["id_x_rel_close"]] < 0 and x[0, col["id_x_rel_amount"]] < 0
+    assert x[1, col["elsewhere_x_rel_project"]] > 0 and x[1, col["id_x_rel_project"]] == 0
+    model = PairModel.load()
+    stale, twin = model.predict(x)
+    assert twin > stale
+
+
 def test_isotonic_calibration_fixes_an_overconfident_score():
     from partner_sync.match.model import FEATURES, PairModel
     from partner_sync.match.train import fit_calibration

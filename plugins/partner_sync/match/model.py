@@ -1,6 +1,7 @@
-"""The pair model: a logistic regression on the pair features, so a score is a calibrated probability.
+"""The pair model: a logistic regression or gradient-boosted trees on the pair features, calibrated to a probability.
 
-Stored as JSON (feature names, scaler, coefficients, thresholds): readable, diffable, never unpickled.
+Stored as JSON (feature names, scaler and coefficients or the trees' nodes, thresholds): readable, diffable,
+never unpickled.
 The shipped default (``default_model.json``) is fitted by ``partner_sync match --train`` on the repo's own
 labelled data (the hard benchmark's training split and the demo); ``--train`` stores newer versions in
 ``search.match_models``.
@@ -30,6 +31,9 @@ FEATURES = (
     "exact_id", "id_points_elsewhere", "ace_rejected", "ace_masked",
     "close_gap", "close_missing", "rel_close_odoo", "created_gap", "created_missing",
     "amount_dev", "amount_missing", "rel_amount_odoo",
+    # an exact id weighed against the project evidence relative to the same Odoo's other candidates: a stale
+    # id (a sibling's) names a pair whose title, dates and amount lose to another candidate of that customer
+    "id_x_rel_project", "id_x_rel_project_ace", "id_x_rel_close", "id_x_rel_amount", "elsewhere_x_rel_project",
 )
 _LOG_YEAR = math.log1p(365.0)
 
@@ -146,12 +150,18 @@ def design_from_table(t: "PairTable", o_groups: np.ndarray, a_groups: np.ndarray
     x[:, col["created_missing"]] = np.isnan(t.created_days)
     x[:, col["amount_dev"]] = np.nan_to_num(amount, nan=0.0)
     x[:, col["amount_missing"]] = np.isnan(t.amount_log_ratio)
+    x[:, col["id_x_rel_project"]] = t.exact_id * x[:, col["rel_project_odoo"]]
+    x[:, col["id_x_rel_project_ace"]] = t.exact_id * x[:, col["rel_project_ace"]]
+    x[:, col["id_x_rel_close"]] = t.exact_id * x[:, col["rel_close_odoo"]]
+    x[:, col["id_x_rel_amount"]] = t.exact_id * x[:, col["rel_amount_odoo"]]
+    x[:, col["elsewhere_x_rel_project"]] = t.id_points_elsewhere * x[:, col["rel_project_odoo"]]
     return x
 
 
 @dataclass
 class PairModel:
-    """Scaler + logistic regression coefficients, and the thresholds that turn a probability into a status."""
+    """Scaler + logistic regression coefficients (or boosted trees), and the thresholds that turn a probability into a
+    status."""
 
     version: str
     features: list[str]
@@ -169,6 +179,11 @@ class PairModel:
     # monotone map from the regression's logit to a probability, fitted on out-of-fold scores of the training
     # data (isotonic, interpolated between its blocks): {"logit": [...], "p": [...]}; empty = the regression's own
     calibration: dict[str, list[float]] = field(default_factory=dict)
+    # gradient-boosted trees instead of the regression (empty = the regression): {"base": logit, "trees": [{
+    # "feature": [...], "threshold": [...], "left": [...], "right": [...], "missing_left": [...], "leaf": [...],
+    # "value": [...]}]}: node i splits on features[feature[i]] <= threshold[i] unless leaf[i]; the logit is base
+    # plus each tree's leaf value (learning rate included)
+    boosted: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability that each pair is a twin."""
@@ -180,18 +195,45 @@ class PairModel:
         return np.interp(_logit(p_raw, 1e-9), np.asarray(self.calibration["logit"]), np.asarray(self.calibration["p"]))
 
     def predict_raw(self, x: np.ndarray) -> np.ndarray:
-        """The logistic regression's own probability (before calibration).
+        """The regression's or the trees' own probability (before calibration).
 
-        Summed feature by feature in a fixed order, so a pair's probability depends on its own row only, not
+        Regression: summed feature by feature in a fixed order, so a pair's probability depends on its own row only, not
         on the batch it is scored in (a BLAS product's rounding does), and no standardised copy of ``x`` is made."""
-        if list(self.features) != list(FEATURES):
-            raise ValueError(f"model {self.version} was fitted on features {self.features}, this code computes "
-                             f"{list(FEATURES)}: refit it with `partner_sync match --train TRUTH.csv`")
+        unknown = [f for f in self.features if f not in FEATURES]
+        if self.boosted and not unknown and self.boosted.get("n_features") == len(self.features):
+            return 1.0 / (1.0 + np.exp(-np.clip(self._boosted_logit(x), -30, 30)))
+        if self.boosted or unknown or not len(self.features) == len(self.mean) == len(self.scale) == len(self.coef):
+            raise ValueError(f"model {self.version} was fitted on features {self.features} that do not fit this "
+                             f"code's ({list(FEATURES)}; unknown: {unknown}): refit it with "
+                             "`partner_sync match --train TRUTH.csv`")
         logit = np.zeros(len(x))
-        for j, (mean, scale, coef) in enumerate(zip(self.mean, self.scale, self.coef)):
-            logit += (x[:, j] - mean) / scale * coef
+        # by name: a model fitted on fewer features (default-2) reads its own columns of the wider matrix
+        for name, mean, scale, coef in zip(self.features, self.mean, self.scale, self.coef):
+            logit += (x[:, FEATURES.index(name)] - mean) / scale * coef
         logit += self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+
+    def _boosted_logit(self, x: np.ndarray) -> np.ndarray:
+        """Sum of the trees' leaf values, each pair walked down every tree with numpy (no sklearn object)."""
+        cols = np.array([FEATURES.index(f) for f in self.features], dtype=np.int64)
+        n = len(x)
+        rows = np.arange(n)
+        logit = np.full(n, float(self.boosted["base"]))
+        for tree in self.boosted["trees"]:
+            feature = cols[np.asarray(tree["feature"], dtype=np.int64)]
+            threshold = np.asarray(tree["threshold"], dtype=np.float64)
+            left, right = np.asarray(tree["left"], dtype=np.int64), np.asarray(tree["right"], dtype=np.int64)
+            missing_left, leaf = np.asarray(tree["missing_left"], dtype=bool), np.asarray(tree["leaf"], dtype=bool)
+            node = np.zeros(n, dtype=np.int64)
+            active = ~leaf[node]
+            while active.any():
+                at = node[active]
+                v = x[rows[active], feature[at]]
+                go_left = np.where(np.isnan(v), missing_left[at], v <= threshold[at])
+                node[active] = np.where(go_left, left[at], right[at])
+                active = ~leaf[node]
+            logit += np.asarray(tree["value"], dtype=np.float64)[node]
+        return logit
 
     def predict_assigned(self, z: np.ndarray) -> np.ndarray:
         """Probability that an assigned pair is right, from ``assignment_inputs``."""
@@ -259,6 +301,27 @@ def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0, seed: int = 0) -> tuple
     lr = LogisticRegression(C=c, max_iter=5000, random_state=seed)
     lr.fit((x - mean) / scale, y)
     return mean.tolist(), scale.tolist(), lr.coef_[0].tolist(), float(lr.intercept_[0])
+
+
+def fit_boosted(x: np.ndarray, y: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
+    """Shallow gradient-boosted trees (scikit-learn's HistGradientBoosting, deterministic) exported as plain
+    node lists (``PairModel.boosted``): trees capture what one linear weight per feature cannot, e.g. an amount
+    that tells twins apart only where both sides state it consistently."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    gb = HistGradientBoostingClassifier(max_depth=3, max_iter=200, learning_rate=0.1, l2_regularization=1.0,
+                                        early_stopping=False, random_state=seed).fit(x, y)
+    trees = []
+    for (predictor,) in gb._predictors:
+        nodes = predictor.nodes
+        trees.append({"feature": nodes["feature_idx"].astype(int).tolist(),
+                      "threshold": [float(v) for v in nodes["num_threshold"]],
+                      "left": nodes["left"].astype(int).tolist(), "right": nodes["right"].astype(int).tolist(),
+                      "missing_left": nodes["missing_go_to_left"].astype(bool).tolist(),
+                      "leaf": nodes["is_leaf"].astype(bool).tolist(),
+                      "value": [float(v) for v in nodes["value"]]})
+    return {"base": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees, "n_features": int(x.shape[1]),
+            "max_depth": 3, "learning_rate": 0.1}
 
 
 def new_version(prefix: str = "lr") -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from partner_sync.config import Settings
 from partner_sync.database import Database
 from partner_sync.match.assign import assign
-from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, fit, new_version
+from partner_sync.match.model import FEATURES, PairModel, assignment_inputs, fit, fit_boosted, new_version
 from partner_sync.match.run import score_pairs
 
 TARGET_PRECISION = 0.985
@@ -34,6 +34,11 @@ class LabelledSet:
     n_odoo: int
     n_ace: int
     name: str
+    generator: str = ""  # the data generator (or source) it comes from: thresholds must hold on each one
+
+    @property
+    def source(self) -> str:
+        return self.generator or self.name
 
 
 def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *, name: str = "warehouse",
@@ -61,7 +66,8 @@ def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *
                        len(scored.ace_ids), name)
 
 
-def _oof(sets: Sequence[LabelledSet], folds: int, c: float) -> list[np.ndarray]:
+def _oof(sets: Sequence[LabelledSet], folds: int, c: float, kind: str = "lr",
+         features: Sequence[str] = FEATURES) -> list[np.ndarray]:
     from sklearn.model_selection import GroupKFold
 
     x = np.vstack([s.x for s in sets])
@@ -69,14 +75,27 @@ def _oof(sets: Sequence[LabelledSet], folds: int, c: float) -> list[np.ndarray]:
     groups = np.concatenate([s.groups for s in sets])
     p = np.zeros(len(y))
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(x, y, groups):
-        mean, scale, coef, intercept = fit(x[train_idx], y[train_idx], c=c)
-        z = (x[test_idx] - np.asarray(mean)) / np.asarray(scale)
-        p[test_idx] = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
+        if kind == "boosted":
+            model = PairModel("oof", list(features), [], [], [], 0.0, boosted=fit_boosted(x[train_idx], y[train_idx]))
+            p[test_idx] = model.predict_raw(_widen(x[test_idx], features))
+        else:
+            mean, scale, coef, intercept = fit(x[train_idx], y[train_idx], c=c)
+            z = (x[test_idx] - np.asarray(mean)) / np.asarray(scale)
+            p[test_idx] = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
     out, start = [], 0
     for s in sets:
         out.append(p[start:start + len(s.y)])
         start += len(s.y)
     return out
+
+
+def _widen(x: np.ndarray, features: Sequence[str]) -> np.ndarray:
+    """``x``'s columns (named ``features``) placed in a full FEATURES-wide matrix, as the match computes it."""
+    if list(features) == list(FEATURES):
+        return x
+    wide = np.zeros((len(x), len(FEATURES)))
+    wide[:, [FEATURES.index(f) for f in features]] = x
+    return wide
 
 
 def fit_calibration(probs: Sequence[np.ndarray], labels: Sequence[np.ndarray]) -> dict[str, list[float]]:
@@ -118,11 +137,48 @@ def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: fl
         zs.append(z[chosen])
         ys.append(s.y[chosen])
         twins += int(s.y.sum())
-    z, y = np.vstack(zs), np.concatenate(ys)
-    lr = LogisticRegression(C=c, max_iter=5000).fit(z, y)
+    lr = LogisticRegression(C=c, max_iter=5000).fit(np.vstack(zs), np.concatenate(ys))
     coef, intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
-    q = 1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept)))
-    return coef, intercept, [q], [y], twins
+    qs = [1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept))) for z in zs]
+    return coef, intercept, qs, ys, twins
+
+
+def per_source_threshold(sets: Sequence[LabelledSet], qs: Sequence[np.ndarray], hits: Sequence[np.ndarray],
+                         target: float = TARGET_PRECISION) -> tuple[float, dict[str, dict[str, float]]]:
+    """The auto-link threshold at which every source's out-of-fold links separately reach the target precision
+    (the highest of the per-source thresholds), and each source's precision / coverage at it: a pooled threshold
+    lets an easy source's many right links hide a hard source's wrong ones."""
+    by: dict[str, list[int]] = {}
+    for i, s in enumerate(sets):
+        by.setdefault(s.source, []).append(i)
+    threshold = 0.0
+    for idx in by.values():
+        t, _ = choose_threshold([qs[i] for i in idx], [hits[i] for i in idx], sum(int(sets[i].y.sum()) for i in idx),
+                                target)
+        threshold = max(threshold, t)
+    held = {}
+    for source, idx in sorted(by.items()):
+        q, h = np.concatenate([qs[i] for i in idx]), np.concatenate([hits[i] for i in idx])
+        twins = sum(int(sets[i].y.sum()) for i in idx)
+        linked = q >= threshold
+        held[source] = {"precision": round(float(h[linked].mean()) if linked.any() else 0.0, 4),
+                        "coverage": round(float(h[linked].sum() / twins) if twins else 0.0, 4)}
+    return threshold, held
+
+
+def per_source_floor(sets: Sequence[LabelledSet], qs: Sequence[np.ndarray], hits: Sequence[np.ndarray],
+                     keep: float = 0.99, ceiling: float = 0.05) -> float:
+    """The review floor under which at most 1 - ``keep`` of each source's right assignments (out of fold) fall:
+    a twin ranked first is reviewed, not left unmatched, on every source (at most ``ceiling``)."""
+    by: dict[str, list[np.ndarray]] = {}
+    for s, q, h in zip(sets, qs, hits):
+        by.setdefault(s.source, []).append(q[h.astype(bool)])
+    floor = ceiling
+    for right in by.values():
+        r = np.concatenate(right)
+        if r.size:
+            floor = min(floor, float(np.quantile(r, 1 - keep)))
+    return round(max(floor, 0.001), 4)
 
 
 def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
@@ -148,9 +204,11 @@ def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.n
 
 def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
                 c: float = 1.0, folds: int = 5, extra: dict[str, Any] | None = None,
-                calibrate: bool = True) -> PairModel:
+                calibrate: bool = True, features: Sequence[str] = FEATURES, per_source: bool = True,
+                kind: str = "lr") -> PairModel:
     """Fit on every set; calibration map, second stage and threshold from out-of-fold probabilities (folds by
-    customer) through the assignment."""
+    customer) through the assignment. ``features``: the names of the sets' ``x`` columns (a subset of FEATURES, for
+    an ablation)."""
     sets = [s for s in sets if len(s.y)]
     if not sets or sum(int(s.y.sum()) for s in sets) < 10:
         raise ValueError("too few labelled twin pairs to train on (need at least 10 among the candidates; did "
@@ -158,17 +216,31 @@ def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: s
     x = np.vstack([s.x for s in sets])
     y = np.concatenate([s.y for s in sets])
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
-    oof_raw = _oof(sets, min(folds, n_groups), c)
+    oof_raw = _oof(sets, min(folds, n_groups), c, kind, features)
     calibration = fit_calibration(oof_raw, [s.y for s in sets]) if calibrate else {}
     a_coef, a_intercept, q, hits, twins = fit_assigned(sets, oof_raw)
     threshold, held = choose_threshold(q, hits, twins)
-    mean, scale, coef, intercept = fit(x, y, c=c)
-    return PairModel(version=version or new_version(), features=list(FEATURES), mean=mean, scale=scale, coef=coef,
-                     intercept=intercept, auto_link_threshold=threshold, embedding_model=embedding_model,
+    by_source: dict[str, dict[str, float]] = {}
+    floor = PairModel.__dataclass_fields__["review_floor"].default
+    if per_source and len({s.source for s in sets}) > 1:
+        threshold, by_source = per_source_threshold(sets, q, hits)
+        floor = per_source_floor(sets, q, hits)
+        linked = np.concatenate(q) >= threshold
+        right = np.concatenate(hits)
+        held = {"precision": float(right[linked].mean()) if linked.any() else 0.0,
+                "coverage": float(right[linked].sum() / twins) if twins else 0.0}
+    if kind == "boosted":
+        mean, scale, coef, intercept, boosted = [], [], [], 0.0, fit_boosted(x, y)
+    else:
+        (mean, scale, coef, intercept), boosted = fit(x, y, c=c), {}
+    return PairModel(version=version or new_version(), features=list(features), mean=mean, scale=scale, coef=coef,
+                     intercept=intercept, boosted=boosted, auto_link_threshold=threshold, review_floor=floor,
+                     embedding_model=embedding_model,
                      assigned_coef=a_coef, assigned_intercept=a_intercept, calibration=calibration,
                      trained_on={"sets": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())} for s in sets},
                                  "held_out_auto_link": {k: round(v, 4) for k, v in held.items()},
-                                 "target_precision": TARGET_PRECISION, "C": c, **(extra or {})})
+                                 **({"held_out_auto_link_per_source": by_source} if by_source else {}),
+                                 "target_precision": TARGET_PRECISION, "C": c, "kind": kind, **(extra or {})})
 
 
 def add_calibration(model: PairModel, sets: Sequence[LabelledSet], *, c: float = 1.0, folds: int = 5,
@@ -177,7 +249,7 @@ def add_calibration(model: PairModel, sets: Sequence[LabelledSet], *, c: float =
     the model's own procedure); coefficients, second stage and threshold stay as they are."""
     sets = [s for s in sets if len(s.y)]
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
-    oof_raw = _oof(sets, min(folds, n_groups), c)
+    oof_raw = _oof(sets, min(folds, n_groups), c, "boosted" if model.boosted else "lr")  # sets: every FEATURES column
     calibration = fit_calibration(oof_raw, [s.y for s in sets])
     trained_on = {**model.trained_on, "calibration": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())}
                                                       for s in sets}}
