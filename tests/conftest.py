@@ -131,3 +131,29 @@ def pc_stubs(monkeypatch):
 
     with stubbed_clients(monkeypatch) as stubs:
         yield stubs
+
+
+SMALL_HARD_CUSTOMERS = 40
+
+
+@pytest.fixture(scope="session")
+def small_hard(pg_admin_url):
+    """The hard benchmark's small held-out `test` split, embedded once per session: the quality, batch and
+    candidate tests share it (embedding on CPU is the slow part)."""
+    from test_embed import warehouse_settings
+
+    from partner_sync.database import Database
+    from partner_sync.dev.demo.hard_match import build
+
+    name = f"hard_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        settings = warehouse_settings(url)
+        with Database.from_settings(settings) as db:
+            bench = build(settings, db, "test", SMALL_HARD_CUSTOMERS)
+            yield settings, db, bench, url
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -6,40 +6,9 @@ import psycopg
 import pytest
 
 from partner_sync.config import ConfigError, load_settings
-from partner_sync.database import Database
-from partner_sync.dev.demo.hard_match import build
 from partner_sync.match.candidates import fill_candidates, tasks
 from partner_sync.match.run import candidate_ef_search
-from test_embed import env_for, minilm, warehouse_settings  # noqa: F401
-
-
-@pytest.fixture(scope="module")
-def hard_small(make_db_module, minilm):  # noqa: F811
-    """The hard benchmark's small held-out split (the fast quality test's fixture), embedded by the real model."""
-    settings = warehouse_settings(make_db_module("cand"))
-    with Database.from_settings(settings) as db:
-        build(settings, db, "test", 40)
-        yield settings, db
-
-
-@pytest.fixture(scope="module")
-def make_db_module(pg_admin_url):
-    from psycopg import sql
-    import uuid
-
-    created = []
-
-    def make(prefix: str) -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        created.append(name)
-        return pg_admin_url.rsplit("/", 1)[0] + "/" + name
-
-    yield make
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        for name in created:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+from test_embed import env_for
 
 
 def _pairs(settings, db, workers: int, worker_ef: int | None = None) -> tuple[set[tuple[str, str]], int]:
@@ -54,8 +23,8 @@ def _pairs(settings, db, workers: int, worker_ef: int | None = None) -> tuple[se
     return pairs, rows
 
 
-def test_parallel_candidates_equal_the_serial_ones(hard_small):
-    settings, db = hard_small
+def test_parallel_candidates_equal_the_serial_ones(small_hard):
+    settings, db, _, _ = small_hard
     serial, _ = _pairs(settings, db, workers=1)
     n_odoo = db.execute_query("SELECT count(*) FROM core.odoo_opportunities")[0][0]
     n_ace = db.execute_query("SELECT count(*) FROM core.ace_opportunities")[0][0]
@@ -68,8 +37,8 @@ def test_parallel_candidates_equal_the_serial_ones(hard_small):
         assert rows >= len(parallel)  # the slices' rows, duplicates across scans included
 
 
-def test_every_scan_is_sliced_and_the_slices_partition_the_queries(hard_small):
-    settings, db = hard_small
+def test_every_scan_is_sliced_and_the_slices_partition_the_queries(small_hard):
+    settings, db, _, _ = small_hard
     pool = max(settings.match_candidates, settings.match_top_k)
     assert len(tasks(settings, pool, 3)) == 4 * 3 + 1
     with db.get_connection() as conn:
@@ -80,8 +49,8 @@ def test_every_scan_is_sliced_and_the_slices_partition_the_queries(hard_small):
     assert sum(len(p) for p in parts) == len(whole)  # disjoint: every query row lands in one slice
 
 
-def test_a_failing_worker_fails_the_run_and_nothing_hangs(hard_small):
-    settings, db = hard_small
+def test_a_failing_worker_fails_the_run_and_nothing_hangs(small_hard):
+    settings, db, _, _ = small_hard
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="ef_search"):
         _pairs(settings, db, workers=2, worker_ef=0)  # pgvector refuses ef_search 0 on the worker connections
     serial, _ = _pairs(settings, db, workers=1)  # the warehouse is fine afterwards

@@ -12,13 +12,10 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import numpy as np
-import psycopg
 import pytest
-from psycopg import sql
 
 from partner_sync.database import Database
 from partner_sync.dev.demo.hard_match import SPLITS, build, generate
@@ -53,23 +50,6 @@ def test_splits_are_apart():
                        "date_far", "services_fee", "lookalike", "no_description", "opaque_title"):
         assert phenomenon in tags, phenomenon
     assert generate("eval", 60).truth == ev.truth  # deterministic
-
-
-@pytest.fixture(scope="module")
-def small_hard(pg_admin_url, minilm):  # noqa: F811
-    """The small held-out split, embedded once for the module (embedding on CPU is the slow part)."""
-    name = f"hard_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        settings = warehouse_settings(url)
-        with Database.from_settings(settings) as db:
-            bench = build(settings, db, "test", SMALL["customers"])
-            yield settings, db, bench, url
-    finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_quality_on_a_small_hard_fixture_and_calibration(small_hard):
