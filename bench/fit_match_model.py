@@ -39,15 +39,21 @@ def fresh_db(admin: str, prefix: str) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
-def hard_set(admin: str, customers: int):
-    from partner_sync.dev.demo.hard_match import build
-
-    url = fresh_db(admin, "fit_hard")
+def fresh_warehouse(admin: str, prefix: str):
+    """Settings of a new, migrated warehouse database with this shell's embedding model."""
+    url = fresh_db(admin, prefix)
     settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",
                               "PARTNER_SYNC_POOL_MAX": "4", **{k: v for k, v in os.environ.items()
                                                               if k.startswith("PARTNER_SYNC_EMBEDDING")}},
                              dotenv=False)
     migrate(url, settings.sql_dir, migration_params(settings))
+    return settings
+
+
+def hard_set(admin: str, customers: int):
+    from partner_sync.dev.demo.hard_match import build
+
+    settings = fresh_warehouse(admin, "fit_hard")
     with Database.from_settings(settings) as db:
         bench = build(settings, db, "train", customers)
         truth = {o: a for o, a, _ in bench.truth}
@@ -64,12 +70,7 @@ def blind_set(admin: str, seed: int, customers: int):
 
     if seed in BLIND_EVAL_SEEDS:
         raise SystemExit(f"blind seed {seed} is an evaluation seed: train on others (3, 5)")
-    url = fresh_db(admin, "fit_blind")
-    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",
-                              "PARTNER_SYNC_POOL_MAX": "4", **{k: v for k, v in os.environ.items()
-                                                              if k.startswith("PARTNER_SYNC_EMBEDDING")}},
-                             dotenv=False)
-    migrate(url, settings.sql_dir, migration_params(settings))
+    settings = fresh_warehouse(admin, "fit_blind")
     with Database.from_settings(settings) as db:
         bench = build(settings, db, customers, seed)
         ls = labelled_pairs(settings, db, {o: a for o, a, _ in bench.truth}, name=f"blind-seed{seed}")
