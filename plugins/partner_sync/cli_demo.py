@@ -161,15 +161,19 @@ def _dags_registered(prepared) -> bool:
 
 
 def _unchanged(settings) -> bool:
-    """The newest job of each source succeeded and changed no core row and no embedding, and matches exist:
-    matching would write nothing (it reads only core rows and embeddings)."""
-    from partner_sync.database import connect
+    """The newest job of each source succeeded and changed no core row and no embedding, and the matches were
+    made by the active model: matching would write nothing (it reads core rows, embeddings and the model; a
+    newer shipped or trained model must rematch)."""
+    from partner_sync.database import Database
+    from partner_sync.match.run import active_model
 
-    with connect(settings.conn("warehouse_db")) as c:
-        jobs = c.execute("SELECT DISTINCT ON (source_system) source_system, status, config->'stages' "
-                         "FROM ops.sync_jobs ORDER BY source_system, started_at DESC").fetchall()
-        cached = c.execute("SELECT EXISTS (SELECT 1 FROM search.similarity_cache)").fetchone()[0]
-    if not cached or {j[0] for j in jobs} != set(SOURCES):
+    with Database.from_settings(settings) as db:
+        jobs = db.execute_query("SELECT DISTINCT ON (source_system) source_system, status, config->'stages' "
+                                "FROM ops.sync_jobs ORDER BY source_system, started_at DESC")
+        cached = db.execute_query("SELECT EXISTS (SELECT 1 FROM search.similarity_cache)")[0][0]
+        made_by = {r[0] for r in db.execute_query("SELECT DISTINCT model_version FROM search.match_decisions")}
+        current = active_model(db).version
+    if not cached or made_by != {current} or {j[0] for j in jobs} != set(SOURCES):
         return False
     for _, status, stages in jobs:
         stages = stages or {}
