@@ -39,8 +39,9 @@ names the way their customers write them. Proportions (why):
   duplicate lead's id). Odoo x_studio ACE id (ace_opportunity_ref) on 25% of twins after January 2024, 10% of
   those wrong (a sibling's, the Rejected duplicate's, a mistyped digit).
 - ACE lifecycle: the twin itself Rejected 7% (never resubmitted), a Rejected duplicate submission beside the
-  live twin 6%, Closed Lost 40% of the closed ones, pending AWS referrals masked as 'Accept to View' 3%, AWS
-  referrals created in ACE before Odoo 12%.
+  live twin 6%, Closed Lost 40% of the closed ones, pending AWS referrals masked as 'Accept to View' 30% of
+  the ACE rows created in the last 120 days (older referrals were accepted or expired), AWS referrals created
+  in ACE before Odoo 12%.
 - Accounts: Odoo holds one on 35% of twins, ACE on 70% of Launched and 25% of others; payer instead of
   linked 15%; the sub-reseller's payer shared by its customers; dashes 8%; a lost leading zero in 80% of the
   spreadsheet-touched rows whose account starts with 0 (15% do): migrated Odoo rows, a quarter of the other
@@ -192,7 +193,8 @@ PERSONS = {
     "ko": [("김민준", "Minjun Kim"), ("이서연", "Seoyeon Lee"), ("박지훈", "Jihoon Park"), ("최유진", "Yujin Choi")],
     "zh": [("陳志明", "Chih-Ming Chen"), ("林怡君", "Yi-Chun Lin"), ("黃家豪", "Ka Ho Wong"), ("張雅婷", "Ya-Ting Chang")],
     "th": [("สมชาย ประเสริฐ", "Somchai Prasert"), ("นภา วงศ์ใหญ่", "Napa Wongyai"), ("กิตติ ศรีสุข", "Kitti Srisuk")],
-    "ar": [("محمد الحربي", "Mohammed Al-Harbi"), ("فاطمة الزهراني", "Fatima Al Zahrani"), ("أحمد النعيمي", "Ahmed Alnuaimi")],
+    "ar": [("محمد الحربي", "Mohammed Al-Harbi"), ("فاطمة الزهراني", "Fatima Al Zahrani"),
+           ("أحمد النعيمي", "Ahmed Alnuaimi")],
     "ru": [("Алия Сейткали", "Aliya Seitkali"), ("Дмитрий Ким", "Dmitriy Kim"), ("Ержан Абенов", "Yerzhan Abenov")],
     "vi": [("Nguyễn Văn An", "Nguyen Van An"), ("Trần Thị Mai", "Tran Thi Mai"), ("Lê Minh Tuấn", "Le Minh Tuan")],
     "id": [("Budi Santoso", "Budi Santoso"), ("Siti Rahmawati", "Siti Rahmawati"), ("Agus Wibowo", "Agus Wibowo")],
@@ -750,7 +752,8 @@ def _fmt(template: str, c_name: str, p: dict[str, Any], short: str = "") -> str:
     year = p["phase"] if p["kind"] in ("resale", "managed") else str(p["created"].year)
     isv = p["phase"] if p["kind"] == "marketplace" else ""
     return template.format(c=c_name, s=short, y=year, yy=year[-2:], n=n or "1", r=REGIONS[p["country"]], i=isv,
-                           vm=p["vm"], ag=p["ag"], acc=p["acc"], years=p["years"], po=p["po"], q=(p["close"].month + 2) // 3)
+                           vm=p["vm"], ag=p["ag"], acc=p["acc"], years=p["years"], po=p["po"],
+                           q=(p["close"].month + 2) // 3)
 
 
 # -- rows --------------------------------------------------------------------------------------------------
@@ -1021,6 +1024,11 @@ def _ace_row(r: random.Random, c: Customer, p: dict[str, Any], tags: set[str], o
                 partner_crm_unique_identifier=None, stage=stage)
 
 
+def _pending(row: dict[str, Any]) -> bool:
+    """Only a recent AWS referral can still be pending: older ones were accepted or expired (acceptBy)."""
+    return row["aws_create_date"] >= dt.datetime.combine(TODAY - dt.timedelta(days=120), dt.time(0))
+
+
 def _mask(row: dict[str, Any]) -> None:
     """A pending AWS referral: Partner Central masks customer PII until the partner accepts."""
     row.update(name="Accept to View", account_name="Accept to View", customer_email="Accept to View",
@@ -1105,17 +1113,17 @@ def generate(customers: int = 200, seed: int = 41) -> Blind2Benchmark:
                     a["close_date"] = p["close"] + dt.timedelta(days=shift)
                     if abs(shift) > 90:
                         a_tags.add("date_far")
-                    if r.random() < 0.03:  # masked: what ACE showed of the company is gone, so are its tags
+                    if _pending(a) and r.random() < 0.3:  # masked: the company's fields are gone, so are their tags
                         _mask(a)
                         a["aws_create_date"] = base - dt.timedelta(days=r.randint(1, 20))
-                        a_tags = {t for t in a_tags if t in ("date_far", "marketplace", "ace_closed_lost")}
+                        a_tags = {t for t in a_tags if t in ("date_far", "marketplace")}
                         a_tags.update({"ace_masked", "aws_referral"})
                     elif a["status"] == "Rejected":
                         a_tags.add("ace_rejected")
                     tags |= a_tags
                 else:
                     a["aws_create_date"] = dt.datetime.combine(p["created"], dt.time(r.randrange(24)))
-                    if r.random() < 0.04:
+                    if _pending(a) and r.random() < 0.3:
                         _mask(a)
                     elif r.random() < 0.3:
                         a["partner_acceptance_status"] = "Accepted"
