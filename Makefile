@@ -17,7 +17,7 @@ export PYTHONUNBUFFERED := 1
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, summary + next steps"
 	@echo "make test   - install, then run the whole test suite (real PostgreSQL, real Airflow)"
-	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server; embedding; matching at 100k x 80k; matching quality on the blind benchmark"
+	@echo "make bench  - ingestion speed and memory against a bare COPY on the same server; embedding; matching at 100k x 80k; matching quality on the two blind benchmarks"
 	@echo "make db-up / db-down - start / stop the embedded PostgreSQL server"
 	@echo "make airflow - local Airflow in the background (UI http://localhost:8080, login printed); stop: make airflow-down"
 	@echo "make airflow-celery - the same with CeleryExecutor, Redis, a default and a gpu-queue worker (production shape)"
@@ -80,6 +80,7 @@ bench: venv
 	$(DEMO_ENV) $(BIN)/python bench/embed.py
 	$(DEMO_ENV) $(BIN)/python bench/match.py
 	$(DEMO_ENV) $(BIN)/python bench/blind_match.py
+	$(DEMO_ENV) $(BIN)/python bench/blind2_match.py
 
 test-fast: venv
 	$(DEMO_ENV) $(BIN)/pytest -m "not slow"
