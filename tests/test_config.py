@@ -15,6 +15,7 @@ def test_defaults_use_embedded_server_and_bge_m3():
     assert (s.retry_attempts, s.retry_base_delay) == (3, 2.0)
     assert (s.hnsw_m, s.hnsw_ef_construction) == (16, 64)
     assert (s.sql_dir / "001_schemas.sql").exists()
+    assert s.auto_link_policy == "unseen"  # the shipped model on a partner's own data: the stricter threshold
 
 
 def test_airflow_uri_and_json_connections():
@@ -48,13 +49,15 @@ def test_every_problem_reported_at_once():
         "PARTNER_SYNC_POOL_MAX": "20",
         "PARTNER_SYNC_RETRY_BASE_DELAY": "-1",
         "PARTNER_SYNC_PG_PORT": "70000",
+        "PARTNER_SYNC_AUTO_LINK": "always",
     }
     with pytest.raises(ConfigError) as err:
         load_settings(env, dotenv=False)
     problems = err.value.problems
     text = str(err.value)
-    assert len(problems) == 6, problems
+    assert len(problems) == 7, problems
     for needle in ("AIRFLOW_CONN_ODOO_DB", "scheme", "PARTNER_SYNC_EMBEDDING_DIM", "POOL_MIN=30",
+                   "PARTNER_SYNC_AUTO_LINK='always' must be one of unseen, seen",
                    "RETRY_BASE_DELAY", "PG_PORT", "AIRFLOW_CONN_WAREHOUSE_DB is required"):
         assert needle in text
 

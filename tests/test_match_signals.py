@@ -338,3 +338,62 @@ def test_vectorised_features_equal_the_per_pair_definition():
     assert {r["account"] for r in rows} >= {"same", "payer", "one_side"}
     assert any(r["name_acronym"] for r in rows) and any(r["exact_id"] for r in rows)
     assert any(r["id_points_elsewhere"] for r in rows) and any(r["ace_masked"] for r in rows)
+
+
+def _source(name: str, rng: np.random.Generator, odoo: int, flip: bool):
+    """Labelled pairs of one synthetic source: per Odoo opportunity its twin and 3 others (ACE rows of its own).
+    Column 0 tells twins apart everywhere; column 5 does in one source and misleads in the other (``flip``)."""
+    from partner_sync.match.train import LabelledSet
+
+    rows, y, groups, o_idx, a_idx = [], [], [], [], []
+    for o in range(odoo):
+        for k in range(4):
+            twin = k == 0
+            x = np.zeros(len(FEATURES))
+            x[0] = rng.normal(1.5 if twin else 0.0, 1.0)
+            x[5] = rng.normal((0.0 if twin else 2.0) if flip else (2.0 if twin else 0.0), 0.7)
+            rows.append(x)
+            y.append(int(twin))
+            groups.append(f"{name}:{o}")
+            o_idx.append(o)
+            a_idx.append(4 * o + k)
+    return LabelledSet(np.array(rows), np.array(y), np.array(groups), np.array(o_idx), np.array(a_idx), odoo,
+                       4 * odoo, name, generator=name)
+
+
+def test_the_unseen_threshold_is_measured_on_a_source_left_out():
+    """A model's folds share their source's habits: the threshold for a partner it never saw is measured leaving
+    each training source out, and is stricter when one source's signal misleads on the other."""
+    from partner_sync.match.train import train_model, unseen_threshold
+
+    rng = np.random.default_rng(3)
+    a, b = _source("a", rng, 150, flip=False), _source("b", rng, 150, flip=True)
+    model = train_model([a, b], embedding_model="m")
+    assert model.unseen_auto_link_threshold is not None
+    assert model.unseen_auto_link_threshold > model.auto_link_threshold
+    assert set(model.trained_on["unseen_source_auto_link"]) == {"a", "b"}
+    assert model.link_threshold("unseen") == model.unseen_auto_link_threshold
+    assert model.link_threshold("seen") == model.auto_link_threshold
+    assert unseen_threshold([a, b]) == (model.unseen_auto_link_threshold, model.trained_on["unseen_source_auto_link"])
+    # stored and read back; a model of one source (a warehouse's own labels) has no unseen threshold
+    again = PairModel.from_dict(json.loads(model.to_json()))
+    assert again.link_threshold("unseen") == model.link_threshold("unseen")
+    own = train_model([a], embedding_model="m")
+    assert own.unseen_auto_link_threshold is None and own.link_threshold("unseen") == own.auto_link_threshold
+    # models stored before the field existed read as 'no unseen threshold'
+    old = json.loads(model.to_json())
+    del old["unseen_auto_link_threshold"]
+    assert PairModel.from_dict(old).link_threshold("unseen") == model.auto_link_threshold
+
+
+def test_training_on_data_whose_every_assignment_is_right():
+    """Out-of-fold assignments all right (an easy warehouse): the second stage has no wrong one to learn from, so
+    the link probability is the pair's own; before, `match --train` failed with scikit-learn's 'only one class'."""
+    from partner_sync.match.train import LabelledSet, train_model
+
+    rng = np.random.default_rng(5)
+    s = _source("easy", rng, 80, flip=False)
+    s = LabelledSet(s.x * 4, s.y, s.groups, s.o_idx, s.a_idx, s.n_odoo, s.n_ace, s.name)  # well apart
+    model = train_model([s], embedding_model="m")
+    assert model.assigned_coef == [1.0, 0.0, 0.0] and model.assigned_intercept == 0.0
+    assert model.trained_on["held_out_auto_link"]["precision"] == 1.0

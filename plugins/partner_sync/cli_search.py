@@ -125,6 +125,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     print(f"model {report.model_version}: {report.pairs:,} candidate pairs; decisions "
           + ", ".join(f"{k} {v:,}" for k, v in report.decisions.items())
           + f"; {report.assignment.get('components', 0):,} components (largest {report.assignment.get('largest', 0)})")
+    print(f"linked: link probability >= {report.link_threshold} (PARTNER_SYNC_AUTO_LINK={settings.auto_link_policy})")
     return 0
 
 

@@ -77,6 +77,9 @@ class Settings:
     match_top_k: int = 5
     match_candidates: int = 20
     match_workers: int = 2  # connections the match's candidate scans run on at once
+    # which of the model's auto-link thresholds decides 'linked': unseen (for data from a partner the model was not
+    # fitted on, measured leave-one-source-out) or seen (measured on held-out folds of its own training sources)
+    auto_link_policy: str = "unseen"
     embed_execution: str = "inprocess"  # inprocess | celery_gpu | kubernetes
     embed_queue: str = "gpu"
     embed_image: str = "partner-sync:latest"
@@ -291,6 +294,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
 EMBEDDING_BACKENDS = ("sentence-transformers", "http")
 EMBEDDING_APIS = ("auto", "tei", "openai")
 EMBED_EXECUTIONS = ("inprocess", "celery_gpu", "kubernetes")
+AUTO_LINK_POLICIES = ("unseen", "seen")
 
 
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...], problems: list[str]) -> str:
@@ -340,6 +344,7 @@ def _search_settings(env: Mapping[str, str], problems: list[str]) -> dict:
         "match_top_k": top_k,
         "match_candidates": candidates,
         "match_workers": workers,
+        "auto_link_policy": _choice(env, "PARTNER_SYNC_AUTO_LINK", "unseen", AUTO_LINK_POLICIES, problems),
         "embed_execution": _choice(env, "PARTNER_SYNC_EMBED_EXECUTION", "inprocess", EMBED_EXECUTIONS, problems),
         "embed_queue": (env.get("PARTNER_SYNC_EMBED_QUEUE") or "gpu").strip(),
         "embed_image": (env.get("PARTNER_SYNC_EMBED_IMAGE") or env.get("PARTNER_SYNC_IMAGE")

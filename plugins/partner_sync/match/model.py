@@ -170,6 +170,9 @@ class PairModel:
     coef: list[float]
     intercept: float
     auto_link_threshold: float = 0.9  # linked at or above (chosen for >= 0.98 precision on held-out folds)
+    # the threshold for data from a source the model was never fitted on (leave one training source out,
+    # ``train.unseen_threshold``); None: fitted on one source only (a warehouse's own labels)
+    unseen_auto_link_threshold: float | None = None
     review_floor: float = 0.05  # below: unmatched
     # after the assignment: P(assigned pair is the twin | its logit, the best rival logits of both sides)
     assigned_coef: list[float] = field(default_factory=lambda: [1.0, 0.0, 0.0])
@@ -184,6 +187,14 @@ class PairModel:
     # "value": [...]}]}: node i splits on features[feature[i]] <= threshold[i] unless leaf[i]; the logit is base
     # plus each tree's leaf value (learning rate included)
     boosted: dict[str, Any] = field(default_factory=dict)
+
+    def link_threshold(self, policy: str = "unseen") -> float:
+        """The auto-link threshold under ``policy`` (PARTNER_SYNC_AUTO_LINK): 'unseen' is the stricter of the two
+        when the model has one (the shipped model on a partner's own data); a model fitted on one warehouse's own
+        labels has none, its folds already are that warehouse."""
+        if policy == "unseen" and self.unseen_auto_link_threshold is not None:
+            return max(self.auto_link_threshold, self.unseen_auto_link_threshold)
+        return self.auto_link_threshold
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability that each pair is a twin."""

@@ -56,6 +56,7 @@ class DirectionReport:
 class MatchReport:
     directions: list[DirectionReport] = field(default_factory=list)
     model_version: str = ""
+    link_threshold: float = 0.0  # the auto-link threshold this run's policy took from the model
     pairs: int = 0
     decisions: dict[str, int] = field(default_factory=dict)
     assignment: dict[str, int] = field(default_factory=dict)
@@ -63,6 +64,7 @@ class MatchReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"directions": {d.direction: asdict(d) for d in self.directions}, "model": self.model_version,
+                "link_threshold": self.link_threshold,
                 "pairs": self.pairs, "decisions": self.decisions, "assignment": self.assignment,
                 "seconds": self.seconds}
 
@@ -282,7 +284,7 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
             return run_match(settings, own, top_k=top_k, model=model)
     top_k = top_k or settings.match_top_k
     model = model or active_model(db)
-    report = MatchReport(model_version=model.version)
+    report = MatchReport(model_version=model.version, link_threshold=model.link_threshold(settings.auto_link_policy))
     t0 = time.monotonic()
     with db.get_connection() as conn, conn.transaction():
         scored, odoo, ace = score_pairs(settings, conn, model, db)
@@ -303,7 +305,8 @@ def run_match(settings: Settings, db: Database | None = None, *, top_k: int | No
         report.assignment = asdict(stats)
         link_p = model.predict_assigned(assignment_inputs(scored.o_idx, scored.a_idx, p_assign, chosen,
                                                           usable=~rejected))
-        decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k)
+        decisions, by_dir = _rank_and_decide(scored, p, link_p, chosen, confirmed, rejected, model, top_k,
+                                             report.link_threshold)
         t3 = time.monotonic()
         conn.execute("DROP TABLE IF EXISTS match_pairs")
         for direction, rows in by_dir.items():
@@ -337,8 +340,9 @@ def _top(group: np.ndarray, usable: np.ndarray, chosen: np.ndarray, p: np.ndarra
 
 
 def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: np.ndarray, confirmed: np.ndarray,
-                     rejected: np.ndarray, model: PairModel, top_k: int):
-    """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision.
+                     rejected: np.ndarray, model: PairModel, top_k: int, link_threshold: float):
+    """Per side its candidates ranked (the assignment first), and per Odoo opportunity its decision (``linked``
+    from ``link_threshold`` up: ``PairModel.link_threshold``).
 
     A pair's ``probability`` in the cache is the pair model's; an assigned pair's decision carries the
     probability that the assignment is right (``link_p``: its own and its rivals' probabilities)."""
@@ -379,7 +383,7 @@ def _rank_and_decide(scored: Scored, p: np.ndarray, link_p: np.ndarray, chosen: 
         if confirmed[best]:
             ev["decided_by_person"] = "confirm"
             decisions.append(Decision(odoo_id, "linked", ace_id, 1.0, ev))
-        elif chosen[best] and link_p[best] >= model.auto_link_threshold:
+        elif chosen[best] and link_p[best] >= link_threshold:
             decisions.append(Decision(odoo_id, "linked", ace_id, float(link_p[best]), ev))
         elif chosen[best] and link_p[best] >= model.review_floor:
             decisions.append(Decision(odoo_id, "review", ace_id, float(link_p[best]), ev))

@@ -137,8 +137,14 @@ def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: fl
         zs.append(z[chosen])
         ys.append(s.y[chosen])
         twins += int(s.y.sum())
-    lr = LogisticRegression(C=c, max_iter=5000).fit(np.vstack(zs), np.concatenate(ys))
-    coef, intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+    y = np.concatenate(ys)
+    if y.size == 0 or y.min() == y.max():
+        # every out-of-fold assignment right (or every one wrong): nothing to tell a right one from a wrong one by
+        # its rivals, so an assigned pair's link probability is its own probability (logit in, rivals weigh 0)
+        coef, intercept = [1.0, 0.0, 0.0], 0.0
+    else:
+        lr = LogisticRegression(C=c, max_iter=5000).fit(np.vstack(zs), y)
+        coef, intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
     qs = [1 / (1 + np.exp(-(z @ np.asarray(coef) + intercept))) for z in zs]
     return coef, intercept, qs, ys, twins
 
@@ -181,6 +187,56 @@ def per_source_floor(sets: Sequence[LabelledSet], qs: Sequence[np.ndarray], hits
     return round(max(floor, 0.001), 4)
 
 
+def unseen_threshold(sets: Sequence[LabelledSet], *, c: float = 1.0, kind: str = "lr",
+                     features: Sequence[str] = FEATURES, target: float = TARGET_PRECISION
+                     ) -> tuple[float | None, dict[str, dict[str, float]]]:
+    """The auto-link threshold for data from a source none of ``sets`` comes from, leave one source out: per
+    source, a model fitted the same way on the other sources links that source's pairs (the real assignment and
+    second stage), and the threshold is the highest of the per-source operating points: the deepest cut whose
+    links (20 or more) reach ``target`` precision. Out-of-fold folds share their source's habits, so they promise
+    more precision than a new partner's data gives (measured: bench/logo_match.py). None with fewer than two
+    sources."""
+    by: dict[str, list[LabelledSet]] = {}
+    for s in sets:
+        by.setdefault(s.source, []).append(s)
+    if len(by) < 2:
+        return None, {}
+    threshold, held = 0.0, {}
+    for source, mine in sorted(by.items()):
+        others = [s for s in sets if s.source != source]
+        model = train_model(others, embedding_model="", version=f"without-{source}", c=c, features=features,
+                            kind=kind, unseen=False)
+        qs, hits = [], []
+        for s in mine:
+            p = model.predict_raw(_widen(s.x, features))
+            chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
+            q = model.predict_assigned(assignment_inputs(s.o_idx, s.a_idx, p, chosen))
+            qs.append(q[chosen])
+            hits.append(s.y[chosen])
+        t, info = deepest_threshold(qs, hits, sum(int(s.y.sum()) for s in mine), target)
+        held[source] = {"threshold": t, "precision": round(info["precision"], 4),
+                        "coverage": round(info["coverage"], 4)}
+        threshold = max(threshold, t)
+    return threshold, held
+
+
+def deepest_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
+                      target: float = TARGET_PRECISION, min_links: int = 20) -> tuple[float, dict[str, float]]:
+    """The lowest probability at which the links from it up (at least ``min_links``) reach ``target`` precision:
+    the operating point of most coverage at that precision (0.999 when none does)."""
+    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
+    order = np.argsort(-score, kind="stable")
+    score, hit = score[order], hit[order]
+    precision = np.cumsum(hit) / np.arange(1, len(hit) + 1)
+    ok = np.flatnonzero((precision >= target) & (np.arange(len(hit)) >= min_links - 1))
+    if ok.size == 0:
+        return 0.999, {"precision": 0.0, "coverage": 0.0}
+    threshold = float(score[ok[-1]])
+    linked = score >= threshold
+    return round(threshold, 4), {"precision": float(hit[linked].mean()),
+                                 "coverage": float(hit[linked].sum() / twins) if twins else 0.0}
+
+
 def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
                      target: float = TARGET_PRECISION) -> tuple[float, dict[str, float]]:
     """Lowest probability at which assigned pairs are >= target precise (at that and every higher cut)."""
@@ -205,10 +261,11 @@ def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.n
 def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
                 c: float = 1.0, folds: int = 5, extra: dict[str, Any] | None = None,
                 calibrate: bool = True, features: Sequence[str] = FEATURES, per_source: bool = True,
-                kind: str = "lr") -> PairModel:
+                kind: str = "lr", unseen: bool = True) -> PairModel:
     """Fit on every set; calibration map, second stage and threshold from out-of-fold probabilities (folds by
-    customer) through the assignment. ``features``: the names of the sets' ``x`` columns (a subset of FEATURES, for
-    an ablation)."""
+    customer) through the assignment; with two sources or more (and ``unseen``) also the threshold for a source
+    it never saw (``unseen_threshold``). ``features``: the names of the sets' ``x`` columns (a subset of FEATURES,
+    for an ablation)."""
     sets = [s for s in sets if len(s.y)]
     if not sets or sum(int(s.y.sum()) for s in sets) < 10:
         raise ValueError("too few labelled twin pairs to train on (need at least 10 among the candidates; did "
@@ -229,17 +286,21 @@ def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: s
         right = np.concatenate(hits)
         held = {"precision": float(right[linked].mean()) if linked.any() else 0.0,
                 "coverage": float(right[linked].sum() / twins) if twins else 0.0}
+    unseen_t, unseen_held = (unseen_threshold(sets, c=c, kind=kind, features=features) if unseen and per_source
+                             else (None, {}))
     if kind == "boosted":
         mean, scale, coef, intercept, boosted = [], [], [], 0.0, fit_boosted(x, y)
     else:
         (mean, scale, coef, intercept), boosted = fit(x, y, c=c), {}
     return PairModel(version=version or new_version(), features=list(features), mean=mean, scale=scale, coef=coef,
                      intercept=intercept, boosted=boosted, auto_link_threshold=threshold, review_floor=floor,
+                     unseen_auto_link_threshold=unseen_t,
                      embedding_model=embedding_model,
                      assigned_coef=a_coef, assigned_intercept=a_intercept, calibration=calibration,
                      trained_on={"sets": {s.name: {"pairs": int(len(s.y)), "twins": int(s.y.sum())} for s in sets},
                                  "held_out_auto_link": {k: round(v, 4) for k, v in held.items()},
                                  **({"held_out_auto_link_per_source": by_source} if by_source else {}),
+                                 **({"unseen_source_auto_link": unseen_held} if unseen_held else {}),
                                  "target_precision": TARGET_PRECISION, "C": c, "kind": kind, **(extra or {})})
 
 
