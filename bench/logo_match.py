@@ -50,6 +50,9 @@ SETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "demo-7": ("demo", "train", {"seed": 7, "scale": 300}),
     "demo-42": ("demo", "eval", {"seed": 42, "scale": 200}),
     "demo-42-2000": ("demo", "final", {"seed": 42, "scale": 2000}),  # `make demo`'s world, README figures only
+    # the second blind benchmark: never trained on, never used to choose a method; the unseen-partner check
+    "blind2-41": ("blind2", "unseen", {"seed": 41, "customers": 200}),
+    "blind2-43": ("blind2", "unseen", {"seed": 43, "customers": 200}),
 }
 GENERATORS = ("hard", "demo", "blind")
 
@@ -60,7 +63,7 @@ def _registry() -> dict[str, dict[str, str]]:
 
 def _settings(url: str):
     env = {"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
-           **{k: v for k, v in os.environ.items() if k.startswith("PARTNER_SYNC_EMBEDDING")}}
+           **{k: v for k, v in os.environ.items() if k.startswith(("PARTNER_SYNC_EMBEDDING", "PARTNER_SYNC_AUTO_LINK"))}}
     return load_settings(env, dotenv=False)
 
 
@@ -95,10 +98,14 @@ def build_one(admin: str, name: str) -> dict[str, str]:
             from partner_sync.dev.demo.hard_match import build
 
             build(settings, db, kw["split"], kw["customers"], truth)
-        else:
+        elif generator == "blind":
             from partner_sync.dev.demo.blind_match import build
 
             build(settings, db, kw["customers"], kw["seed"], truth)
+        else:
+            from partner_sync.dev.demo.blind2_match import build as build2
+
+            build2(settings, db, kw["customers"], kw["seed"], truth)
     return {"url": url, "truth": str(truth)}
 
 
