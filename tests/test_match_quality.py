@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,11 +30,11 @@ from test_embed import minilm, query, warehouse_settings  # noqa: F401
 
 EXE = str(Path(sys.executable).parent / "partner_sync")
 
-# measured on the 'test' split, 40 customers, with the shipped model (README, "Matching"): floors = measured - 0.02
-# (default-3: its auto-link threshold must hold on every training generator, the blind one too, so it links
-# fewer of these twins than default-2 did: 0.839 vs 0.931)
+# measured on the 'test' split, 40 customers, with the shipped model (README, "Matching"): floors = measured - 0.02;
+# auto-link under the default policy (unseen: default-4's leave-one-source-out threshold, 0.9989) and under 'seen'
+# (its out-of-fold threshold, 0.9632; default-3 read 0.839 there)
 SMALL = {"customers": 40, "precision_at_1": 0.966, "recall_at_5": 1.0, "auto_link_precision": 1.0,
-         "auto_link_coverage": 0.839}
+         "auto_link_coverage": 0.425, "seen_precision": 1.0, "seen_coverage": 0.851}
 
 
 def test_splits_are_apart():
@@ -54,19 +55,28 @@ def test_splits_are_apart():
 
 def test_quality_on_a_small_hard_fixture_and_calibration(small_hard):
     settings, db, bench, url = small_hard
-    run_match(settings, db)
     truth = {o: a for o, a, _ in bench.truth}
+    # PARTNER_SYNC_AUTO_LINK=seen: the threshold measured on held-out folds of the model's training sources (the
+    # hard benchmark is one); the default, unseen, links fewer pairs, for a partner the model never saw
+    report = run_match(replace(settings, auto_link_policy="seen"), db)
+    seen = auto_link(truth, load_decisions(db))
+    assert report.link_threshold == active_model(db).auto_link_threshold
+    assert seen.precision >= SMALL["seen_precision"] - 0.02 and seen.coverage >= SMALL["seen_coverage"] - 0.02, seen
+    report = run_match(settings, db)
+    assert report.link_threshold == active_model(db).unseen_auto_link_threshold > active_model(db).auto_link_threshold
     ranked = load_ranked(db)
     r = evaluate(truth, ranked)
     a = auto_link(truth, load_decisions(db))
     tags = {o: t.split(";") for o, _, t in bench.truth}
-    print(r.summary_line(), f"auto-link precision={a.precision:.3f} coverage={a.coverage:.3f}")
+    print(r.summary_line(), f"auto-link precision={a.precision:.3f} coverage={a.coverage:.3f}; seen: "
+          f"precision={seen.precision:.3f} coverage={seen.coverage:.3f}")
     for name, e in per_tag(truth, tags, ranked):
         print(f"{name:20s} {e.pairs:4d} {e.precision_at_1:.3f} {e.recall_at_5:.3f}")
     assert r.pairs == len(bench.truth) > 60
     assert r.precision_at_1 >= SMALL["precision_at_1"] - 0.02, r
     assert r.recall_at_5 >= SMALL["recall_at_5"] - 0.02, r
     assert a.precision >= SMALL["auto_link_precision"] - 0.02 and a.coverage >= SMALL["auto_link_coverage"] - 0.02, a
+    assert a.linked < seen.linked
     # calibration on held data: every bin of >= 10 pairs and the pooled middle (0.1-0.9) within 0.05 beyond
     # what chance explains for its size (evaluate.calibration_check)
     checks = calibration_check([(p, truth.get(o) == t) for o, c in ranked.items() for t, p in c])
@@ -105,6 +115,10 @@ def test_cli_train_stores_a_versioned_model_that_the_next_match_uses(small_hard,
     version = db.execute_query("SELECT version FROM search.match_models")[0][0]
     proc = subprocess.run([EXE, "match"], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0 and f"model {version}:" in proc.stdout, proc.stderr
+    # fitted on this warehouse's own labels: no unseen threshold, its own held-out one decides (default policy)
+    own = active_model(db)
+    assert own.unseen_auto_link_threshold is None
+    assert f"linked: link probability >= {own.auto_link_threshold} (PARTNER_SYNC_AUTO_LINK=unseen)" in proc.stdout
     assert {r[0] for r in db.execute_query("SELECT DISTINCT model_version FROM search.match_decisions")} == {version}
     db.execute_query("DELETE FROM search.match_models", fetch=False)  # back to the shipped default
 
@@ -170,19 +184,24 @@ def test_small_batches_give_the_one_batch_result(small_hard, monkeypatch):
 @pytest.mark.slow
 def test_hard_benchmark_targets(make_db, minilm):  # noqa: F811
     """The issue's targets on the evaluation split (150 customers): p@1 >= 0.92, r@5 >= 0.98, auto-link
-    precision >= 0.98 covering >= 70% of twins."""
+    precision >= 0.98 covering >= 70% of twins. The hard benchmark's generator trains the shipped model, so its
+    eval split is held-out data of a seen source: the coverage target holds under PARTNER_SYNC_AUTO_LINK=seen; the
+    default (unseen, for a partner the model never saw) keeps the precision and links fewer."""
     url = make_db("hardeval")
     settings = warehouse_settings(url)
     with Database.from_settings(settings) as db:
         bench = build(settings, db, "eval", 150)
-        run_match(settings, db)
         truth = {o: a for o, a, _ in bench.truth}
+        run_match(replace(settings, auto_link_policy="seen"), db)
+        seen = auto_link(truth, load_decisions(db))
+        run_match(settings, db)
         ranked = load_ranked(db)
         r = evaluate(truth, ranked)
         a = auto_link(truth, load_decisions(db))
-    print(r.summary_line(), a)
+    print(r.summary_line(), "seen:", seen, "unseen:", a)
     assert r.precision_at_1 >= 0.92 and r.recall_at_5 >= 0.98, r
-    assert a.precision >= 0.98 and a.coverage >= 0.70, a
+    assert seen.precision >= 0.98 and seen.coverage >= 0.70, seen
+    assert a.precision >= 0.98 and a.linked < seen.linked, a
     # calibration on the evaluation split (never trained on): the middle bins too, each with the tolerance its
     # size allows (0.05 + chance, 99% Bonferroni), and the middle pooled
     checks = calibration_check([(p, truth.get(o) == t) for o, c in ranked.items() for t, p in c])
