@@ -51,7 +51,7 @@ def _wait_run(client, home, dag_id, run_id, deadline_s, stop_on=None):
         dead = [c for c in local.COMPONENTS if c not in local.running_pids(home)]
         dead += [c for c in ("redis", "worker-default", "worker-gpu") if c not in local_celery.extra_pids(home)]
         assert not dead, f"{dead} exited:\n{local.logs_tail(home, dead)}"
-        time.sleep(1)
+        time.sleep(0.5)
     return state
 
 
@@ -109,8 +109,9 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
                 "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
                 "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "2",
                 "PARTNER_SYNC_EMBED_EXECUTION": "celery_gpu",
-                # the failure path, quick: one Airflow retry 8 s later, no retries inside the task
-                "PARTNER_SYNC_TASK_RETRY_DELAYS": "8s",
+                # the failure path, quick: one Airflow retry 3 s later (polled every 0.5 s: seen while it waits),
+                # no retries inside the task
+                "PARTNER_SYNC_TASK_RETRY_DELAYS": "3s",
                 "PARTNER_SYNC_RETRY_ATTEMPTS": "0", "PARTNER_SYNC_RETRY_BASE_DELAY": "0.01",
                 "PARTNER_SYNC_ALERT_EMAILS": "revops@example.com",
                 "PARTNER_SYNC_ALERT_FROM": "airflow@partner-sync.example",
