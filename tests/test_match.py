@@ -282,17 +282,26 @@ def test_cli_match_matches_and_eval_match(matched, tmp_path):
 
 # -- the target on the demo sources -----------------------------------------------------------------------
 
+# the inputs of core.odoo_opportunities, core.aws_accounts (ACE rows read account names from it) and
+# core.ace_opportunities with its funding columns (include/sql/transform): all that matching reads
+MATCH_INPUTS = {"odoo": ["crm_lead", "res_partner", "res_users", "crm_team", "crm_stage", "res_country",
+                         "res_country_state", "c_aws_accounts"],
+                "apn": ["opportunity", "end_user", "users", "funding_request", "cash_claim"]}
+
+
 @pytest.mark.slow
 @pytest.mark.db
 def test_match_quality_on_the_demo_sources_meets_the_target(pg_admin_url, tmp_path_factory, minilm):
     """Default scale (2,000), seed 42: precision@1 >= 0.94 (the issue's floor; measured 0.988) and recall@5 >= 0.98
-    (measured 1.00), as `make demo` prints."""
+    (measured 1.00), as `make demo` prints. Only the tables the two opportunity tables are built from are synced:
+    matching reads nothing else, so its result is the full demo's (orders, invoices, projects and billing rows
+    would only cost time here; the full runs are the DAG and demo tests')."""
     from conftest import DemoEnv
 
     demo = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("demo_match"), scale=2000)
     try:
-        for source in ("odoo", "apn"):
-            _, results, ctx = demo.run(source, stages=("extract", "raw_load", "transform"))
+        for source, tables in MATCH_INPUTS.items():
+            _, results, ctx = demo.run(source, stages=("extract", "raw_load", "transform"), tables=tables)
             assert ctx.status in ("success", "partial")
         with Database.from_settings(demo.settings) as db:
             # the opportunities only: AWS accounts are embedded by the odoo run but play no part in matching
