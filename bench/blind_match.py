@@ -144,27 +144,29 @@ def misses(db: Database, bench, n: int) -> None:
                   f"[{'twin of Odoo ' + owner if owner else 'no Odoo twin'}]")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(*, name: str = "blind", build=build, default_seed: int = 17, doc: str | None = __doc__) -> int:
+    """Build one seed of a blind generator (``build``) into a fresh database, match it and print the evaluation:
+    the second blind benchmark's runner calls it with its own generator."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--seed", type=int, default=default_seed)
     ap.add_argument("--misses", type=int, default=10)
     ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = ap.parse_args()
     admin = EmbeddedServer(ROOT / ".local" / "test").up()
-    url = fresh_db(admin, "blind")
+    url = fresh_db(admin, name)
     env = {**os.environ, "AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4"}
     settings = load_settings({k: v for k, v in env.items() if k.startswith(("PARTNER_SYNC", "AIRFLOW_CONN"))},
                              dotenv=False)
-    truth_path = ROOT / ".local" / "blind_match" / f"truth_s{args.seed}_c{args.customers}.csv"
+    truth_path = ROOT / ".local" / f"{name}_match" / f"truth_s{args.seed}_c{args.customers}.csv"
     try:
         migrate(url, settings.sql_dir, migration_params(settings))
         t0 = time.monotonic()
         with Database.from_settings(settings) as db:
             bench = build(settings, db, args.customers, args.seed, truth_path)
         t1 = time.monotonic()
-        print(f"blind benchmark seed {args.seed}, {args.customers} customers: {len(bench.odoo)} Odoo, "
-              f"{len(bench.ace)} ACE opportunities, {len(bench.truth)} twins; built and embed "
+        print(f"{name} benchmark seed {args.seed}, {args.customers} customers: {len(bench.odoo)} Odoo, "
+              f"{len(bench.ace)} ACE opportunities, {len(bench.truth)} twins; built and embedded "
               f"({settings.embedding_model}) in {t1 - t0:.0f}s; truth {truth_path}")
         print(cli(env, "match"), end="")
         t2 = time.monotonic()

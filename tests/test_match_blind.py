@@ -48,15 +48,20 @@ def test_truth_is_one_to_one_with_documented_tags_and_the_phenomena_occur():
 
 
 @pytest.mark.slow
-def test_build_loads_every_truth_id_into_core_and_refuses_a_used_warehouse(make_db, minilm):  # noqa: F811
-    url = make_db("blind")
+@pytest.mark.parametrize("generator", ["blind", "blind2"])
+def test_build_loads_every_truth_id_into_core_and_refuses_a_used_warehouse(make_db, minilm, generator):  # noqa: F811
+    """Both blind generators (evaluation only) load into an empty warehouse the same way."""
+    from partner_sync.dev.demo import blind2_match
+
+    build_one = build if generator == "blind" else blind2_match.build
+    url = make_db(generator)
     settings = warehouse_settings(url)
     with Database.from_settings(settings) as db:
-        bench = build(settings, db, customers=25, seed=9)
+        bench = build_one(settings, db, customers=25, seed=9)
         with db.get_connection() as conn:
             odoo = {str(r[0]) for r in conn.execute("SELECT source_id FROM core.odoo_opportunities")}
             ace = {r[0] for r in conn.execute("SELECT source_id FROM core.ace_opportunities")}
         assert len(odoo) == len(bench.odoo) and len(ace) == len(bench.ace)
         assert bench.truth and all(o in odoo and a in ace for o, a, _ in bench.truth)
         with pytest.raises(ValueError, match="empty warehouse"):
-            build(settings, db, customers=5, seed=10)
+            build_one(settings, db, customers=5, seed=10)

@@ -1,8 +1,8 @@
 """The second blind matching benchmark's invariants (an APJ reseller-heavy partner, evaluation data only).
 
-Only what must hold whatever the matcher's tuning: one-to-one truth, truth ids present in core after a build,
-tags from the documented list, determinism per seed, seeds that share no customers, the listed phenomena and
-noise on both sides. No quality targets here: bench/blind2_match.py reports those.
+Only what must hold whatever the matcher's tuning: one-to-one truth, tags from the documented list, determinism
+per seed, seeds that share no customers, the listed phenomena and noise on both sides (test_match_blind.py loads
+both generators into core). No quality targets here: bench/blind2_match.py reports those.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import re
 
 import pytest
 
-from partner_sync.database import Database
-from partner_sync.dev.demo.blind2_match import MAX_SEEDS, TAGS, build, generate
-from test_embed import minilm, warehouse_settings  # noqa: F401
+from partner_sync.dev.demo.blind2_match import MAX_SEEDS, TAGS, generate
 
 
 def _customer_names(bench) -> set[str]:
@@ -72,18 +70,3 @@ def test_truth_is_one_to_one_with_documented_tags_and_the_phenomena_occur(seed):
         a["aws_account"] and len(a["aws_account"]) == 11 for a in ace.values())
     stale = [(o, a) for o, a, tags in bench.truth if "id_crm_stale" in tags.split(";")]
     assert all(not re.search(rf"(?<![0-9]){o}(?![0-9])", ace[a]["partner_crm_unique_identifier"]) for o, a in stale)
-
-
-@pytest.mark.slow
-def test_build_loads_every_truth_id_into_core_and_refuses_a_used_warehouse(make_db, minilm):  # noqa: F811
-    url = make_db("blind2")
-    settings = warehouse_settings(url)
-    with Database.from_settings(settings) as db:
-        bench = build(settings, db, customers=25, seed=9)
-        with db.get_connection() as conn:
-            odoo = {str(r[0]) for r in conn.execute("SELECT source_id FROM core.odoo_opportunities")}
-            ace = {r[0] for r in conn.execute("SELECT source_id FROM core.ace_opportunities")}
-        assert len(odoo) == len(bench.odoo) and len(ace) == len(bench.ace)
-        assert bench.truth and all(o in odoo and a in ace for o, a, _ in bench.truth)
-        with pytest.raises(ValueError, match="empty warehouse"):
-            build(settings, db, customers=5, seed=10)
