@@ -123,6 +123,21 @@ def fit_calibration(probs: Sequence[np.ndarray], labels: Sequence[np.ndarray]) -
     return {"logit": [round(float(v), 6) for v in kz], "p": [round(float(v), 8) for v in kp]}
 
 
+def _assigned(s: LabelledSet, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one-to-one assignment of ``s``'s pairs on probabilities ``p`` (as ``run_match`` assigns), and each
+    pair's second-stage inputs (its logit and its rivals')."""
+    chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
+    return chosen, assignment_inputs(s.o_idx, s.a_idx, p, chosen)
+
+
+def _by_source(sets: Sequence[LabelledSet]) -> dict[str, list[int]]:
+    """The sets' indices per source (generator), sources in name order."""
+    by: dict[str, list[int]] = {}
+    for i, s in enumerate(sets):
+        by.setdefault(s.source, []).append(i)
+    return dict(sorted(by.items()))
+
+
 def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: float = 1.0
                  ) -> tuple[list[float], float, list[np.ndarray], list[np.ndarray], int]:
     """Second stage on out-of-fold probabilities (the regression's own, as ``run_match`` assigns on them):
@@ -132,8 +147,7 @@ def fit_assigned(sets: Sequence[LabelledSet], probs: Sequence[np.ndarray], c: fl
     zs, ys = [], []
     twins = 0
     for s, p in zip(sets, probs):
-        chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
-        z = assignment_inputs(s.o_idx, s.a_idx, p, chosen)
+        chosen, z = _assigned(s, p)
         zs.append(z[chosen])
         ys.append(s.y[chosen])
         twins += int(s.y.sum())
@@ -154,16 +168,14 @@ def per_source_threshold(sets: Sequence[LabelledSet], qs: Sequence[np.ndarray], 
     """The auto-link threshold at which every source's out-of-fold links separately reach the target precision
     (the highest of the per-source thresholds), and each source's precision / coverage at it: a pooled threshold
     lets an easy source's many right links hide a hard source's wrong ones."""
-    by: dict[str, list[int]] = {}
-    for i, s in enumerate(sets):
-        by.setdefault(s.source, []).append(i)
+    by = _by_source(sets)
     threshold = 0.0
     for idx in by.values():
         t, _ = choose_threshold([qs[i] for i in idx], [hits[i] for i in idx], sum(int(sets[i].y.sum()) for i in idx),
                                 target)
         threshold = max(threshold, t)
     held = {}
-    for source, idx in sorted(by.items()):
+    for source, idx in by.items():
         q, h = np.concatenate([qs[i] for i in idx]), np.concatenate([hits[i] for i in idx])
         twins = sum(int(sets[i].y.sum()) for i in idx)
         linked = q >= threshold
@@ -176,12 +188,9 @@ def per_source_floor(sets: Sequence[LabelledSet], qs: Sequence[np.ndarray], hits
                      keep: float = 0.99, ceiling: float = 0.05) -> float:
     """The review floor under which at most 1 - ``keep`` of each source's right assignments (out of fold) fall:
     a twin ranked first is reviewed, not left unmatched, on every source (at most ``ceiling``)."""
-    by: dict[str, list[np.ndarray]] = {}
-    for s, q, h in zip(sets, qs, hits):
-        by.setdefault(s.source, []).append(q[h.astype(bool)])
     floor = ceiling
-    for right in by.values():
-        r = np.concatenate(right)
+    for idx in _by_source(sets).values():
+        r = np.concatenate([qs[i][hits[i].astype(bool)] for i in idx])
         if r.size:
             floor = min(floor, float(np.quantile(r, 1 - keep)))
     return round(max(floor, 0.001), 4)
@@ -196,21 +205,20 @@ def unseen_threshold(sets: Sequence[LabelledSet], *, c: float = 1.0, kind: str =
     links (20 or more) reach ``target`` precision. Out-of-fold folds share their source's habits, so they promise
     more precision than a new partner's data gives (measured: bench/logo_match.py). None with fewer than two
     sources."""
-    by: dict[str, list[LabelledSet]] = {}
-    for s in sets:
-        by.setdefault(s.source, []).append(s)
+    by = _by_source(sets)
     if len(by) < 2:
         return None, {}
     threshold, held = 0.0, {}
-    for source, mine in sorted(by.items()):
+    for source, idx in by.items():
+        mine = [sets[i] for i in idx]
         others = [s for s in sets if s.source != source]
+        # only its probabilities and second stage are used: no calibration map
         model = train_model(others, embedding_model="", version=f"without-{source}", c=c, features=features,
-                            kind=kind, unseen=False)
+                            kind=kind, calibrate=False, unseen=False)
         qs, hits = [], []
         for s in mine:
-            p = model.predict_raw(_widen(s.x, features))
-            chosen, _ = assign(s.o_idx, s.a_idx, p, s.n_odoo, s.n_ace)
-            q = model.predict_assigned(assignment_inputs(s.o_idx, s.a_idx, p, chosen))
+            chosen, z = _assigned(s, model.predict_raw(_widen(s.x, features)))
+            q = model.predict_assigned(z)
             qs.append(q[chosen])
             hits.append(s.y[chosen])
         t, info = deepest_threshold(qs, hits, sum(int(s.y.sum()) for s in mine), target)
@@ -224,26 +232,34 @@ def deepest_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.
                       target: float = TARGET_PRECISION, min_links: int = 20) -> tuple[float, dict[str, float]]:
     """The lowest probability at which the links from it up (at least ``min_links``) reach ``target`` precision:
     the operating point of most coverage at that precision (0.999 when none does)."""
-    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
-    order = np.argsort(-score, kind="stable")
-    score, hit = score[order], hit[order]
-    precision = np.cumsum(hit) / np.arange(1, len(hit) + 1)
+    score, hit, precision = _ranked_links(scores_list, hits_list)
     ok = np.flatnonzero((precision >= target) & (np.arange(len(hit)) >= min_links - 1))
     if ok.size == 0:
         return 0.999, {"precision": 0.0, "coverage": 0.0}
-    threshold = float(score[ok[-1]])
+    return _cut(score, hit, int(ok[-1]), twins)
+
+
+def _ranked_links(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Links best first (score, right or not) and the precision of each cut."""
+    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
+    order = np.argsort(-score, kind="stable")
+    score, hit = score[order], hit[order]
+    return score, hit, np.cumsum(hit) / np.arange(1, len(hit) + 1)
+
+
+def _cut(score: np.ndarray, hit: np.ndarray, last: int, twins: int) -> tuple[float, dict[str, float]]:
+    """The threshold at link ``last`` of the ranked links, and the precision and coverage of linking from it up."""
+    threshold = float(score[last])
     linked = score >= threshold
-    return round(threshold, 4), {"precision": float(hit[linked].mean()),
+    return round(threshold, 4), {"precision": float(hit[linked].mean()) if linked.any() else 0.0,
                                  "coverage": float(hit[linked].sum() / twins) if twins else 0.0}
 
 
 def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.ndarray], twins: int,
                      target: float = TARGET_PRECISION) -> tuple[float, dict[str, float]]:
     """Lowest probability at which assigned pairs are >= target precise (at that and every higher cut)."""
-    score, hit = np.concatenate(scores_list), np.concatenate(hits_list)
-    order = np.argsort(-score, kind="stable")
-    score, hit = score[order], hit[order]
-    precision = np.cumsum(hit) / np.arange(1, len(hit) + 1)
+    score, hit, precision = _ranked_links(scores_list, hits_list)
     ok = np.flatnonzero(precision >= target)
     if ok.size == 0:
         return 0.999, {"precision": 0.0, "coverage": 0.0}
@@ -251,11 +267,7 @@ def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.n
     bad = np.flatnonzero(precision < target)
     bad = bad[bad >= 20]
     last = (bad[0] - 1) if bad.size else len(score) - 1
-    last = max(last, 0)
-    threshold = float(score[last])
-    linked = score >= threshold
-    return round(threshold, 4), {"precision": float(hit[linked].mean()) if linked.any() else 0.0,
-                                 "coverage": float(hit[linked].sum() / twins) if twins else 0.0}
+    return _cut(score, hit, max(last, 0), twins)
 
 
 def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
