@@ -42,10 +42,6 @@ A_SHOW = ["name", "account_name", "domain", "customer_email", "country", "aws_ac
           "close_date", "status", "partner_crm_unique_identifier", "use_case", "project_description"]
 
 
-def fresh_db(admin: str, prefix: str) -> str:
-    return create_database(admin, prefix, unique=True)
-
-
 def drop_db(admin: str, url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.rsplit("/", 1)[1])))
@@ -154,7 +150,7 @@ def main(*, name: str = "blind", build=build, default_seed: int = 17, doc: str |
     ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = ap.parse_args()
     admin = EmbeddedServer(ROOT / ".local" / "test").up()
-    url = fresh_db(admin, name)
+    url = create_database(admin, name, unique=True)
     env = {**os.environ, "AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4"}
     settings = load_settings({k: v for k, v in env.items() if k.startswith(("PARTNER_SYNC", "AIRFLOW_CONN"))},
                              dotenv=False)

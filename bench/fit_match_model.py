@@ -30,25 +30,25 @@ from partner_sync.match.train import labelled_pairs, train_model  # noqa: E402
 from partner_sync.migrations import migrate, migration_params  # noqa: E402
 
 
-def fresh_db(admin: str, prefix: str) -> str:
-    return create_database(admin, prefix, unique=True)
+def warehouse_settings(url: str):
+    """Settings of the warehouse at ``url`` with this shell's embedding model and auto-link policy."""
+    return load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
+                          **{k: v for k, v in os.environ.items()
+                             if k.startswith(("PARTNER_SYNC_EMBEDDING", "PARTNER_SYNC_AUTO_LINK"))}}, dotenv=False)
 
 
 def fresh_warehouse(admin: str, prefix: str):
-    """Settings of a new, migrated warehouse database with this shell's embedding model."""
-    url = fresh_db(admin, prefix)
-    settings = load_settings({"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",
-                              "PARTNER_SYNC_POOL_MAX": "4", **{k: v for k, v in os.environ.items()
-                                                              if k.startswith("PARTNER_SYNC_EMBEDDING")}},
-                             dotenv=False)
+    """URL and settings (``warehouse_settings``) of a new, migrated warehouse database."""
+    url = create_database(admin, prefix, unique=True)
+    settings = warehouse_settings(url)
     migrate(url, settings.sql_dir, migration_params(settings))
-    return settings
+    return url, settings
 
 
 def hard_set(admin: str, customers: int):
     from partner_sync.dev.demo.hard_match import build
 
-    settings = fresh_warehouse(admin, "fit_hard")
+    _, settings = fresh_warehouse(admin, "fit_hard")
     with Database.from_settings(settings) as db:
         bench = build(settings, db, "train", customers)
         truth = {o: a for o, a, _ in bench.truth}
@@ -65,7 +65,7 @@ def blind_set(admin: str, seed: int, customers: int):
 
     if seed in BLIND_EVAL_SEEDS:
         raise SystemExit(f"blind seed {seed} is an evaluation seed: train on others (3, 5)")
-    settings = fresh_warehouse(admin, "fit_blind")
+    _, settings = fresh_warehouse(admin, "fit_blind")
     with Database.from_settings(settings) as db:
         bench = build(settings, db, customers, seed)
         ls = labelled_pairs(settings, db, {o: a for o, a, _ in bench.truth}, name=f"blind-seed{seed}")

