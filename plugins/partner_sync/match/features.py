@@ -17,16 +17,22 @@ from typing import Any, Iterable
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
+from partner_sync.match.japanese import JAPANESE_LEGAL, reads_as_japanese, romanize
+
 # Legal forms written in native scripts: removed before transliteration (anyascii reads kanji as Chinese).
 NATIVE_LEGAL = ("株式会社", "有限会社", "合同会社", "合資会社", "주식회사", "(주)", "㈜", "유한회사", "股份有限公司",
-                "有限公司", "集团", "集團", "公司")
+                "有限公司", "集团", "集團", "公司",
+                "ห้างหุ้นส่วนจำกัด", "บริษัท", "จำกัด", "(มหาชน)", "มหาชน",  # Thai: company, limited, public
+                "ذات المسؤولية المحدودة", "ش.م.م", "ذ.م.م", "ش.م.ع", "ش.م.ب", "شركة", "مؤسسة", "المحدودة",  # Arabic
+                "ООО", "ОАО", "ЗАО", "ПАО", "АО ")  # Russian: LLC, (public) joint-stock company
 LEGAL_TOKENS = {
     "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company", "plc",
     "gmbh", "mbh", "ag", "kg", "kgaa", "ug", "ev", "se", "sa", "sas", "sasu", "sarl", "srl", "spa", "sl", "slu",
     "bv", "nv", "vof", "pty", "pte", "kk", "yk", "gk", "kabushiki", "kaisha", "ltda", "eireli", "me", "cv", "sab",
     "de", "rl", "oy", "oyj", "ab", "as", "asa", "aps", "sro", "zrt", "kft", "bhd", "sdn", "pvt", "private",
     "holding", "holdings", "group", "grupo", "gruppe", "groupe", "the", "jusikhoesa", "jsc", "pjsc", "ooo", "zao",
-    "sp", "zoo", "spolka", "lda", "sc", "scs", "snc", "sca", "cia", "y", "e", "et", "und", "and"}
+    "sp", "zoo", "spolka", "lda", "sc", "scs", "snc", "sca", "cia", "y", "e", "et", "und", "and",
+    "oao", "pao", "horudeingusu", "horudingusu", "gurupu"}  # ホールディングス, グループ read in Hepburn
 STOP = {"and", "of", "the", "de", "la", "le", "du", "der", "die", "das", "y", "e", "et", "und", "&"}
 SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go", "gob", "ltd", "plc", "nic"}
 FREE_MAIL = {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com",
@@ -59,14 +65,16 @@ def parse_ace_id(value: str | None) -> str | None:
 
 
 # -- names -----------------------------------------------------------------------------------------------
-def normalize_name(value: str | None) -> str:
-    """Casefolded ASCII tokens without legal forms: 'Müller GmbH & Co. KG' -> 'muller', 'ACME K.K.' -> 'acme'."""
+def normalize_name(value: str | None, country: Any = None) -> str:
+    """Casefolded ASCII tokens without legal forms: 'Müller GmbH & Co. KG' -> 'muller', 'ACME K.K.' -> 'acme',
+    '三菱商事株式会社' -> 'mitsubishi shoji' (Japanese read as Japanese: kana, 株式会社, or kanji in Japan)."""
     if not value:
         return ""
     s = str(value)
-    for form in NATIVE_LEGAL:
+    japanese = reads_as_japanese(s, country)
+    for form in NATIVE_LEGAL + JAPANESE_LEGAL:
         s = s.replace(form, " ")
-    s = anyascii(s).lower()
+    s = (romanize(s) if japanese else anyascii(s)).lower()
     s = s.replace("ae", "a").replace("oe", "o").replace("ue", "u").replace("ss", "s")  # ü->ue, ß->ss
     s = re.sub(r"(?<![a-z0-9])([a-z])\.", r"\1", s)  # s.a. -> sa, k.k. -> kk
     s = re.sub(r"[^a-z0-9]+", " ", s)

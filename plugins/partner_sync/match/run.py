@@ -81,7 +81,7 @@ def _side(conn, settings: Settings, name: str) -> dict[str, dict[str, Any]]:
     out = {}
     for row in cur:
         r = dict(zip(cols, row))
-        r["name_norm"] = F.normalize_name(r["company"])
+        r["name_norm"] = F.normalize_name(r["company"], r["country"])
         r["domains"] = {d for d in (F.domain_of(r["normalized_domain"]), F.domain_of(r["website"]),
                                     F.domain_of(r["email"])) if d}
         r["account"] = F.normalize_account(r["account"])
