@@ -2,8 +2,11 @@
 
 Twins are one-to-one, so phase 1 and phase 2 of one customer must go to different ACE opportunities. Each
 component (usually one customer's projects) is solved jointly with ``scipy.optimize.linear_sum_assignment``
-maximising the summed log-probability; human decisions are hard constraints (a confirmed pair is fixed and
-its two opportunities leave the graph, a rejected pair is never proposed).
+maximising the likelihood of the assignment: the summed log-odds log(p / (1 - p)) of the pairs it links, each
+opportunity free to stay unlinked (about half of each side has no twin). Summed log-probabilities with every
+opportunity forced into a pair gave an ACE opportunity to a no-twin Odoo lead or a 0.53 sibling at the cost of
+its 0.99 twin. Human decisions are hard constraints (a confirmed pair is fixed and its two opportunities leave
+the graph, a rejected pair is never proposed).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-MIN_EDGE = 0.005  # pairs less likely than this do not join components
+LINKABLE = 0.5  # a pair no more likely than not is never linked (log-odds <= 0), so it joins no component
 DENSE_LIMIT = 250_000  # cells (500 x 500): a bigger component is split at rising probability cuts first
 
 
@@ -30,7 +33,8 @@ class AssignmentStats:
 def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_ace: int, *,
            confirmed: np.ndarray | None = None, rejected: np.ndarray | None = None
            ) -> tuple[np.ndarray, AssignmentStats]:
-    """Boolean mask over the pairs: True where the pair is in the assignment.
+    """Boolean mask over the pairs: True where the pair is in the assignment (never a pair with p <= 0.5: linking
+    it is less likely than leaving both sides unlinked).
 
     ``o_idx``/``a_idx`` index the pairs' Odoo and ACE opportunities (0..n-1); ``confirmed``/``rejected`` are
     boolean masks over the same pairs.
@@ -38,7 +42,7 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
     m = len(p)
     stats = AssignmentStats()
     chosen = np.zeros(m, dtype=bool)
-    usable = p >= MIN_EDGE
+    usable = p > LINKABLE
     if rejected is not None:
         usable &= ~rejected
     if confirmed is not None and confirmed.any():
@@ -58,7 +62,7 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
 
 # A component too big to solve densely is split by dropping its weakest edges (they would not be linked
 # anyway), then each part is solved on its own; greedy only when even the strongest edges stay connected.
-SPLIT_CUTS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7)
+SPLIT_CUTS = (0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 
 
 def _components(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, n_odoo: int, n_ace: int
@@ -74,10 +78,11 @@ def _components(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, n_odoo:
 
 def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_ace: int,
            chosen: np.ndarray, stats: AssignmentStats, level: int) -> None:
-    logp = np.log(np.clip(p, 1e-9, 1.0))
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    log_odds = np.log(q) - np.log1p(-q)
     for group in _components(edges, o_idx, a_idx, n_odoo, n_ace):
         if group.size == 1:
-            chosen[group[0]] = True
+            chosen[group[0]] = log_odds[group[0]] > 0
             stats.components += 1
             stats.largest = max(stats.largest, 2)
             continue
@@ -94,6 +99,8 @@ def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarra
             stats.largest = max(stats.largest, rows.size + cols.size)
             used_o, used_a = set(), set()
             for e in group[np.argsort(-p[group], kind="stable")]:
+                if log_odds[e] <= 0:
+                    break
                 if o_idx[e] not in used_o and a_idx[e] not in used_a:
                     chosen[e] = True
                     used_o.add(o_idx[e])
@@ -102,11 +109,13 @@ def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarra
         stats.components += 1
         stats.largest = max(stats.largest, rows.size + cols.size)
         forbidden = -1e6
-        weight = np.full((rows.size, cols.size), forbidden)
-        weight[row_inv, col_inv] = logp[group]
+        # one "stays unlinked" column per Odoo opportunity (weight 0) beside the ACE columns
+        weight = np.full((rows.size, cols.size + rows.size), forbidden)
+        weight[row_inv, col_inv] = log_odds[group]
+        weight[np.arange(rows.size), cols.size + np.arange(rows.size)] = 0.0
         r, c = linear_sum_assignment(weight, maximize=True)
         pair_at = np.full((rows.size, cols.size), -1, dtype=np.int64)
         pair_at[row_inv, col_inv] = group
         for i, j in zip(r, c):
-            if weight[i, j] > forbidden:
+            if j < cols.size and weight[i, j] > 0:
                 chosen[pair_at[i, j]] = True
