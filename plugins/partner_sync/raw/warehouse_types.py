@@ -2,17 +2,23 @@
 
 The reader resolves enums, arrays of them and domains (``sources/postgres.source_raw_types``); here a type
 of an extension (citext, hstore, ...) is kept only when the warehouse has that type too, else stored in
-its text form. Types such as json or
+its text form. So is ``xml`` when the warehouse's server was built without libxml: it knows the type but
+refuses every value ("unsupported XML feature"), as the embedded server does. Types such as json or
 the geometric ones have no equality operator, so row comparisons use their canonical text form.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 
 import psycopg
 from psycopg import sql
+
+from partner_sync.logs import kv
+
+log = logging.getLogger(__name__)
 
 # format_type() spells a few built-in types quoted; they are plain type names all the same
 _QUOTED_BUILTINS = ('"char"',)
@@ -33,13 +39,30 @@ def check_type_name(data_type: str, where: str) -> str:
     raise UnsupportedType(f"{where}: not a type name: {data_type!r}")
 
 
+def _element(data_type: str) -> str:
+    while data_type.endswith("[]"):
+        data_type = data_type.removesuffix("[]")
+    return data_type
+
+
+def parses_xml(conn: psycopg.Connection) -> bool:
+    """Whether the warehouse's server was built with libxml: without it, it refuses every xml value."""
+    try:
+        with conn.transaction():  # savepoint in the caller's transaction
+            conn.execute("SELECT xml_is_well_formed('<x/>')")
+        return True
+    except psycopg.errors.FeatureNotSupported:
+        return False
+
+
 def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str,
                      raw_table: str | None = None) -> dict[str, str]:
-    """Column -> type the warehouse can create: a type it does not know (an extension it lacks) becomes
-    text, or text[] for an array; one catalog round trip. A malformed name is refused naming the column.
+    """Column -> type the warehouse can create: a type it does not know (an extension it lacks), or xml on a
+    server without libxml, becomes text, or text[] for an array; one catalog round trip. A malformed name is
+    refused naming the column.
 
     A column ``raw_table`` already stores in that text form stays so once the warehouse gains the extension
-    (else the type change would refuse the table for good)."""
+    or libxml (else the type change would refuse the table for good)."""
     for column, data_type in types.items():
         check_type_name(data_type, f"{where}: column {column}")
     # one parse per distinct type (a few), not per column (wide tables have ~200)
@@ -47,8 +70,14 @@ def fit_to_warehouse(conn: psycopg.Connection, types: dict[str, str], where: str
         "SELECT d.typ, t.oid, t.typnamespace <> 'pg_catalog'::regnamespace "
         "FROM (SELECT DISTINCT unnest(%s::text[]) AS typ) d LEFT JOIN pg_type t ON t.oid = to_regtype(d.typ)",
         (sorted(set(types.values())),)).fetchall()}
+    xml = {t for t in types.values() if _element(t) == "xml"}
+    if xml and not parses_xml(conn):
+        known.update({t: (False, False) for t in xml})
+        log.warning(kv("raw.xml_as_text", where=where, columns=",".join(c for c, t in types.items() if t in xml),
+                       reason="the warehouse's PostgreSQL is built without libxml: xml values kept as text, unchecked"))
     fitted = {c: t if known[t][0] else ("text[]" if t.endswith("[]") else "text") for c, t in types.items()}
-    kept = [c for c, t in types.items() if known[t] == (True, True)]  # an extension type the warehouse has
+    # an extension type the warehouse has, or xml it can parse: raw may hold it as text from before
+    kept = [c for c, t in types.items() if known[t] == (True, True) or (t in xml and known[t][0])]
     if kept and raw_table:
         stored = dict(conn.execute(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
@@ -77,9 +106,7 @@ _EQUALITY: dict[str, bool] = {}  # type -> has `=` (built-in and extension types
 def has_equality(conn: psycopg.Connection, data_type: str) -> bool:
     """Whether PostgreSQL can compare two values of ``data_type`` with ``=`` (an array: its element type);
     asked once per type and process, in a savepoint of the caller's transaction."""
-    probe = data_type
-    while probe.endswith("[]"):
-        probe = probe.removesuffix("[]")
+    probe = _element(data_type)
     if probe not in _EQUALITY:
         try:
             with conn.transaction():
