@@ -103,6 +103,45 @@ def test_training_is_reproducible_and_stored_models_are_used(small_hard):
     assert len(knots) >= 3 and np.all(np.diff(knots) > 0) and np.all(np.diff(first.calibration["logit"]) > 0)
 
 
+def test_training_on_review_decisions_alone(small_hard, monkeypatch, capsys):
+    """A RevOps lead with no truth CSV retrains on what they confirmed and rejected in `partner_sync review`:
+    a confirmed pair is a twin, every other candidate of its two opportunities a non-twin, a rejection a
+    non-twin; two confirmations sharing an opportunity are refused, naming both pairs."""
+    from partner_sync.cli import main
+    from partner_sync.config import get_config
+    from partner_sync.match.decisions import record_decision
+
+    settings, db, bench, url = small_hard
+    for key, value in {"AIRFLOW_CONN_WAREHOUSE_DB": url, "PARTNER_SYNC_POOL_MIN": "1",
+                       "PARTNER_SYNC_POOL_MAX": "4"}.items():
+        monkeypatch.setenv(key, value)
+    get_config.cache_clear()  # the CLI reads the configuration once per process: this test's warehouse
+    pairs = sorted((o, a) for o, a, _ in bench.truth)
+    try:
+        for o, a in pairs[:40]:
+            record_decision(db, o, a, "confirm", "revops@example.com")
+        wrong = (pairs[40][0], pairs[41][1])  # another customer's ACE opportunity
+        record_decision(db, *wrong, "reject", "revops@example.com")
+        assert main(["match", "--train-reviews"]) == 0
+        out = capsys.readouterr().out
+        model = active_model(db)
+        assert out.startswith(f"model {model.version} stored") and model.trained_on["sets"]["reviews"]["twins"] == 40
+        # the same as a CSV of the 40 confirmed twins with --partial-truth (the rejection is read either way)
+        labelled = labelled_pairs(settings, db, dict(pairs[:40]), name="reviews", partial=True)
+        assert model.trained_on["sets"]["reviews"] == {"pairs": len(labelled.y), "twins": 40}
+        assert len(labelled.y) < len(labelled_pairs(settings, db, dict(pairs), name="all").y)
+        with pytest.raises(SystemExit):  # argparse: not allowed with argument --train
+            main(["match", "--train", "x.csv", "--train-reviews"])
+        record_decision(db, pairs[0][0], pairs[1][1], "confirm", "someone@example.com")
+        assert main(["match", "--train-reviews"]) == 1
+        err = capsys.readouterr().err
+        assert f"{pairs[0][0]},{pairs[0][1]}" in err and f"{pairs[0][0]},{pairs[1][1]}" in err, err
+    finally:
+        get_config.cache_clear()
+        db.execute_query("DELETE FROM search.match_reviews", fetch=False)
+        db.execute_query("DELETE FROM search.match_models", fetch=False)  # back to the shipped default
+
+
 def test_cli_train_stores_a_versioned_model_that_the_next_match_uses(small_hard, tmp_path):
     settings, db, bench, url = small_hard
     truth = tmp_path / "truth.csv"

@@ -103,12 +103,16 @@ def cmd_match(args: argparse.Namespace) -> int:
     from partner_sync.match import read_truth, run_match
 
     settings = _settings()
-    if args.train:
-        from partner_sync.match.train import labelled_pairs, store_model, train_model
+    if args.train or args.train_reviews:
+        from partner_sync.match.train import labelled_pairs, reviewed_truth, store_model, train_model
 
         with Database.from_settings(settings) as db:
-            labelled = labelled_pairs(settings, db, read_truth(Path(args.train)), name=Path(args.train).name,
-                                      partial=args.partial_truth)
+            if args.train_reviews:
+                # a confirmed pair labels every other candidate of its two opportunities a non-twin
+                truth, name, partial = reviewed_truth(db), "reviews", True
+            else:
+                truth, name, partial = read_truth(Path(args.train)), Path(args.train).name, args.partial_truth
+            labelled = labelled_pairs(settings, db, truth, name=name, partial=partial)
             model = train_model([labelled], embedding_model=settings.embedding_model)
             store_model(db, model)
         held = model.trained_on["held_out_auto_link"]
@@ -331,12 +335,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "search.match_decisions. Human decisions (`partner_sync review`) are kept as "
                                    "hard constraints. Idempotent: a rerun on unchanged data writes nothing.")
     p.add_argument("--top-k", type=int, help="candidates kept per opportunity (default PARTNER_SYNC_MATCH_TOP_K, 5)")
-    p.add_argument("--train", metavar="TRUTH.csv",
+    train = p.add_mutually_exclusive_group()  # --train reads the review decisions too
+    train.add_argument("--train", metavar="TRUTH.csv",
                    help="instead of matching: fit a new model on this warehouse's candidates labelled by the CSV "
                         "(odoo_source_id,ace_source_id[,tags]) and your review decisions; stored versioned in "
                         "search.match_models and used from then on")
     p.add_argument("--partial-truth", action="store_true",
                    help="with --train: the CSV lists only some twins (label only pairs touching its ids)")
+    train.add_argument("--train-reviews", action="store_true",
+                   help="instead of matching: fit a new model on your review decisions alone (no CSV): a confirmed "
+                        "pair is a twin and every other candidate of its two opportunities is not (twins are "
+                        "one-to-one), a rejected pair is not; needs at least 10 confirmed pairs among the candidates")
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("search", help="semantic search: free text -> ranked opportunities / accounts",

@@ -66,6 +66,21 @@ def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *
                        len(scored.ace_ids), name)
 
 
+def reviewed_truth(db: Database) -> dict[str, str]:
+    """Twin pairs people confirmed (``partner_sync review --confirm``), the latest decision per pair: training
+    labels without a truth CSV. Refuses two confirmations that share an opportunity (twins are one-to-one)."""
+    truth: dict[str, str] = {}
+    ace_of: dict[str, str] = {}
+    for o, a in db.execute_query("SELECT odoo_id, ace_id FROM search.match_review_latest WHERE decision = 'confirm' "
+                                 "ORDER BY odoo_id, ace_id"):
+        if o in truth or a in ace_of:
+            other = (o, truth[o]) if o in truth else (ace_of[a], a)
+            raise ValueError(f"confirmed pairs {other[0]},{other[1]} and {o},{a} share an opportunity; twins are "
+                             "one-to-one: reject the wrong one (partner_sync review --reject) before training")
+        truth[o], ace_of[a] = a, o
+    return truth
+
+
 def _oof(sets: Sequence[LabelledSet], folds: int, c: float, kind: str = "lr",
          features: Sequence[str] = FEATURES) -> list[np.ndarray]:
     from sklearn.model_selection import GroupKFold
