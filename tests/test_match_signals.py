@@ -419,6 +419,19 @@ def _source(name: str, rng: np.random.Generator, odoo: int, flip: bool):
                        4 * odoo, name, generator=name)
 
 
+def test_a_threshold_from_few_links_still_meets_the_target():
+    """Fewer than 20 out-of-fold links (a small --train-reviews set): the cut must still reach the target
+    precision; it used to fall to the lowest link and promise 0.4 precision as if it were 0.985."""
+    from partner_sync.match.train import choose_threshold
+
+    score = np.linspace(0.99, 0.5, 10)
+    hit = np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0])
+    threshold, info = choose_threshold([score], [hit], twins=5)
+    assert threshold == round(float(score[2]), 4) and info["precision"] == 1.0 and info["coverage"] == 0.6
+    threshold, info = choose_threshold([score], [np.zeros(10, dtype=int)], twins=5)
+    assert threshold == 0.999 and info["coverage"] == 0.0
+
+
 def test_the_unseen_threshold_is_measured_on_a_source_left_out():
     """A model's folds share their source's habits: the threshold for a partner it never saw is measured leaving
     each training source out, and is stricter when one source's signal misleads on the other."""

@@ -278,11 +278,15 @@ def choose_threshold(scores_list: Sequence[np.ndarray], hits_list: Sequence[np.n
     ok = np.flatnonzero(precision >= target)
     if ok.size == 0:
         return 0.999, {"precision": 0.0, "coverage": 0.0}
-    # the deepest cut whose precision, and that of every shallower cut beyond the first 20, meets the target
+    # the deepest cut whose precision, and that of every shallower cut beyond the first 20, meets the target;
+    # the cut itself always meets it (with fewer than 20 links nothing else was checked)
     bad = np.flatnonzero(precision < target)
     bad = bad[bad >= 20]
     last = (bad[0] - 1) if bad.size else len(score) - 1
-    return _cut(score, hit, max(last, 0), twins)
+    ok = ok[ok <= last]
+    if ok.size == 0:
+        return 0.999, {"precision": 0.0, "coverage": 0.0}
+    return _cut(score, hit, int(ok[-1]), twins)
 
 
 def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: str | None = None,
