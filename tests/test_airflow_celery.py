@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql as psql
 
-from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
+from airflow_env import ROOT, drop_metadata_db, prepare_prepared_metadata_db
 from partner_sync.dev import local_airflow as local, local_celery
 from smtp_sink import SmtpSink
 from test_airflow_local import TEST_HOME, _settings, _task_logs
@@ -100,8 +100,8 @@ def test_celery_topology_routes_embed_to_the_gpu_worker_and_alerts_once(pg_admin
     base = pg_admin_url.rsplit("/", 1)[0]
     odoo_url = urlsplit(f"{base}/{report.odoo_db}")
     warehouse = make_db("wh_cel")
-    meta = prepare_metadata_db(pg_admin_url, home)
     settings = _settings({"AIRFLOW_CONN_WAREHOUSE_DB": warehouse, "AIRFLOW_CONN_APN_DB": f"{base}/{report.apn_db}"})
+    meta = prepare_prepared_metadata_db(pg_admin_url, home, settings)  # Airflow's start-up: test_airflow_runs.py
     # what an earlier day's sync left: the opportunities' inputs in raw and core, nothing embedded yet (in-process:
     # the Celery run below then loads RUN_TABLES, rebuilds core from raw and embeds every opportunity)
     migrate(warehouse, settings.sql_dir, migration_params(settings))
