@@ -10,12 +10,18 @@ comment only after the migration succeeded. Every test session then clones it
 dropped at the end: later sessions start from a clean, already migrated metadata database, and
 concurrent sessions never share one. Each clone carries a comment with its host and pid, so the clone of
 a killed session is dropped by the next one; templates of other Airflow releases are dropped too.
+
+Tests that start a local Airflow but do not test its start-up (``prepare_prepared_metadata_db``) clone a second
+template that also has the sources' pools, built from the first with ``airflow pools import`` once, and record
+their clone as prepared the way ``partner_sync.dev.local_airflow.prepare`` does: ``prepare`` then skips its
+``airflow db migrate`` and ``airflow pools import`` subprocesses (test_airflow_runs.py checks those on a plain clone).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 import socket
@@ -25,6 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import psycopg
 from psycopg import sql
@@ -58,14 +65,22 @@ def _url(admin_url: str, dbname: str, driver: str = "postgresql") -> str:
     return driver + base[base.index("://"):] + "/" + dbname
 
 
-def _ready_marker() -> str:
-    return f"partner_sync test template, airflow {airflow_fingerprint()}, migrated"
+def _ready_marker(pools: Mapping[str, int] | None = None) -> str:
+    marker = f"partner_sync test template, airflow {airflow_fingerprint()}, migrated"
+    return marker + (f", pools {json.dumps(dict(sorted(pools.items())))}" if pools is not None else "")
 
 
-def _template_ready(admin: psycopg.Connection, name: str) -> bool:
+def _template_name(pools: Mapping[str, int] | None = None) -> str:
+    name = f"airflow_meta_tpl_{airflow_fingerprint()}"
+    if pools is None:
+        return name
+    return name + "_pools_" + hashlib.sha256(json.dumps(dict(sorted(pools.items()))).encode()).hexdigest()[:8]
+
+
+def _template_ready(admin: psycopg.Connection, name: str, pools: Mapping[str, int] | None = None) -> bool:
     row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
                         (name,)).fetchone()
-    return bool(row) and row[0] == _ready_marker()
+    return bool(row) and row[0] == _ready_marker(pools)
 
 
 def _drop_stale(admin: psycopg.Connection, template: str) -> None:
@@ -75,8 +90,8 @@ def _drop_stale(admin: psycopg.Connection, template: str) -> None:
             "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE 'airflow_meta_%'"
             ).fetchall():
         stale = False
-        if name.startswith("airflow_meta_tpl_"):
-            stale = name != template and (comment or "").startswith("partner_sync test template")
+        if name.startswith("airflow_meta_tpl_"):  # this release's templates (with or without pools) stay
+            stale = not name.startswith(template) and (comment or "").startswith("partner_sync test template")
         elif (comment or "").startswith(_SESSION_MARKER):
             _, _, rest = comment.partition(_SESSION_MARKER)
             owner_host, _, pid = rest.strip().partition(" ")
@@ -107,26 +122,42 @@ def airflow_env_vars(home: Path, metadata_url: str) -> dict[str, str]:
     }
 
 
-def prepare_metadata_db(admin_url: str, home: Path) -> AirflowTestEnv:
-    """Build (first time) or reuse the migrated template, clone it for this session; sets nothing in os.environ."""
+def prepare_metadata_db(admin_url: str, home: Path, pools: Mapping[str, int] | None = None) -> AirflowTestEnv:
+    """Build (first time) or reuse the migrated template, clone it for this session; sets nothing in os.environ.
+
+    With ``pools``: the clone comes from the template that also has these pools (built from the migrated one)."""
     seconds: dict[str, float] = {}
-    template = f"airflow_meta_tpl_{airflow_fingerprint()}"
+    base = _template_name()
+    template = _template_name(pools)
     session_db = f"airflow_meta_{uuid.uuid4().hex[:10]}"
     built = False
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
         try:
-            if not _template_ready(admin, template):
+            if not _template_ready(admin, base):
                 started = time.monotonic()
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))
-                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
-                env = {**os.environ, **airflow_env_vars(home, _url(admin_url, template, "postgresql+psycopg2"))}
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(base)))
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(base)))
+                env = {**os.environ, **airflow_env_vars(home, _url(admin_url, base, "postgresql+psycopg2"))}
                 _migrate(env)
                 admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                    sql.Identifier(template), sql.Literal(_ready_marker())))
+                    sql.Identifier(base), sql.Literal(_ready_marker())))
                 built = True
                 seconds["airflow_db_migrate"] = round(time.monotonic() - started, 2)
-            _drop_stale(admin, template)
+            if pools is not None and not _template_ready(admin, template, pools):
+                from partner_sync.dev.local_airflow import import_pools
+
+                started = time.monotonic()
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))
+                admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(template), sql.Identifier(base)))
+                (home / "plugins").mkdir(parents=True, exist_ok=True)
+                import_pools(airflow_env_vars(home, _url(admin_url, template, "postgresql+psycopg2")), home, pools)
+                admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(template), sql.Literal(_ready_marker(pools))))
+                built = True
+                seconds["airflow_pools_import"] = round(time.monotonic() - started, 2)
+            _drop_stale(admin, base)
             started = time.monotonic()
             admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(session_db), sql.Identifier(template)))
@@ -137,6 +168,19 @@ def prepare_metadata_db(admin_url: str, home: Path) -> AirflowTestEnv:
             admin.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return AirflowTestEnv(home, session_db, _url(admin_url, session_db, "postgresql+psycopg2"), template, built,
                           seconds)
+
+
+def prepare_prepared_metadata_db(admin_url: str, home: Path, settings) -> AirflowTestEnv:
+    """A clone with the sources' pools that ``home`` records as prepared, as ``local_airflow.prepare`` itself does
+    after ``airflow db migrate`` and ``airflow pools import``: its ``prepare`` then runs neither (for the tests whose
+    subject is not Airflow's start-up; test_airflow_runs.py checks those steps)."""
+    from partner_sync.dev import local_airflow as local
+
+    pools = local.pool_sizes(settings)
+    env = prepare_metadata_db(admin_url, home, pools)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / local.PREPARED_FILE).write_text(local._prepared_marker(admin_url, env.metadata_db, pools))
+    return env
 
 
 def drop_metadata_db(admin_url: str, name: str) -> None:

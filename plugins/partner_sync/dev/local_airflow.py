@@ -325,18 +325,23 @@ def prepare(settings: Settings, *, home: Path | None = None, port: int = DEFAULT
         say(f"airflow db migrate: metadata database {metadata_db} ready ({seconds['airflow_db_migrate']:.1f}s)")
         if pools:
             t = time.monotonic()
-            pool_file = home / "pools.json"
-            pool_file.write_text(json.dumps({name: {"slots": slots, "description": "partner_sync: concurrent reads "
-                                                    f"of the {name.removesuffix('_source')} source database",
-                                                    "include_deferred": False}
-                                             for name, slots in pools.items()}, indent=2) + "\n")
-            _run_airflow(["pools", "import", str(pool_file)], env, "airflow pools import")
+            import_pools(env, home, pools)
             seconds["pools"] = round(time.monotonic() - t, 2)
             say("pools: " + ", ".join(f"{name}={slots}" for name, slots in pools.items()))
         marker_file.write_text(marker)
 
     pw = admin_password(home, password or os.environ.get("PARTNER_SYNC_AIRFLOW_PASSWORD"))
     return Prepared(env=env, home=home, port=port, password=pw, pools=pools, seconds=seconds, notes=notes)
+
+
+def import_pools(env: Mapping[str, str], home: Path, pools: Mapping[str, int]) -> None:
+    """``airflow pools import`` of the sources' pools (``pool_sizes``) into the metadata database ``env`` names."""
+    pool_file = home / "pools.json"
+    pool_file.write_text(json.dumps({name: {"slots": slots, "description": "partner_sync: concurrent reads "
+                                            f"of the {name.removesuffix('_source')} source database",
+                                            "include_deferred": False}
+                                     for name, slots in pools.items()}, indent=2) + "\n")
+    _run_airflow(["pools", "import", str(pool_file)], env, "airflow pools import")
 
 
 def airflow_fingerprint() -> str:
