@@ -118,6 +118,8 @@ def test_training_on_review_decisions_alone(small_hard, monkeypatch, capsys):
     get_config.cache_clear()  # the CLI reads the configuration once per process: this test's warehouse
     pairs = sorted((o, a) for o, a, _ in bench.truth)
     try:
+        assert main(["match", "--train-reviews"]) == 1
+        assert "at least 10 confirmed pairs, 0 recorded" in capsys.readouterr().err
         for o, a in pairs[:40]:
             record_decision(db, o, a, "confirm", "revops@example.com")
         wrong = (pairs[40][0], pairs[41][1])  # another customer's ACE opportunity

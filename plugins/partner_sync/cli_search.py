@@ -110,6 +110,9 @@ def cmd_match(args: argparse.Namespace) -> int:
             if args.train_reviews:
                 # a confirmed pair labels every other candidate of its two opportunities a non-twin
                 truth, name, partial = reviewed_truth(db), "reviews", True
+                if len(truth) < 10:
+                    raise ValueError(f"--train-reviews needs at least 10 confirmed pairs, {len(truth)} recorded: "
+                                     "partner_sync review lists pairs to confirm or reject")
             else:
                 truth, name, partial = read_truth(Path(args.train)), Path(args.train).name, args.partial_truth
             labelled = labelled_pairs(settings, db, truth, name=name, partial=partial)
