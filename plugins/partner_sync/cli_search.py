@@ -104,15 +104,15 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if args.train or args.train_reviews:
-        from partner_sync.match.train import labelled_pairs, reviewed_truth, store_model, train_model
+        from partner_sync.match.train import MIN_TWINS, labelled_pairs, reviewed_truth, store_model, train_model
 
         with Database.from_settings(settings) as db:
             if args.train_reviews:
                 # a confirmed pair labels every other candidate of its two opportunities a non-twin
                 truth, name, partial = reviewed_truth(db), "reviews", True
-                if len(truth) < 10:
-                    raise ValueError(f"--train-reviews needs at least 10 confirmed pairs, {len(truth)} recorded: "
-                                     "partner_sync review lists pairs to confirm or reject")
+                if len(truth) < MIN_TWINS:
+                    raise ValueError(f"--train-reviews needs at least {MIN_TWINS} confirmed pairs, {len(truth)} "
+                                     "recorded: partner_sync review lists pairs to confirm or reject")
             else:
                 truth, name, partial = read_truth(Path(args.train)), Path(args.train).name, args.partial_truth
             labelled = labelled_pairs(settings, db, truth, name=name, partial=partial)

@@ -56,7 +56,8 @@ def assign(o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_a
     edges = np.flatnonzero(usable)
     if edges.size == 0:
         return chosen, stats
-    _solve(edges, o_idx, a_idx, p, n_odoo, n_ace, chosen, stats, 0)
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    _solve(edges, o_idx, a_idx, p, np.log(q) - np.log1p(-q), n_odoo, n_ace, chosen, stats, 0)
     return chosen, stats
 
 
@@ -76,13 +77,12 @@ def _components(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, n_odoo:
     return np.split(edges, np.flatnonzero(np.diff(comp_of_edge)) + 1)
 
 
-def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, n_odoo: int, n_ace: int,
-           chosen: np.ndarray, stats: AssignmentStats, level: int) -> None:
-    q = np.clip(p, 1e-9, 1 - 1e-9)
-    log_odds = np.log(q) - np.log1p(-q)
+def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarray, log_odds: np.ndarray,
+           n_odoo: int, n_ace: int, chosen: np.ndarray, stats: AssignmentStats, level: int) -> None:
+    """Assign each component of ``edges`` (pairs with p > LINKABLE, so every log-odds is positive)."""
     for group in _components(edges, o_idx, a_idx, n_odoo, n_ace):
         if group.size == 1:
-            chosen[group[0]] = log_odds[group[0]] > 0
+            chosen[group[0]] = True
             stats.components += 1
             stats.largest = max(stats.largest, 2)
             continue
@@ -92,15 +92,13 @@ def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarra
             if level < len(SPLIT_CUTS):
                 strong = group[p[group] >= SPLIT_CUTS[level]]
                 if strong.size:
-                    _solve(strong, o_idx, a_idx, p, n_odoo, n_ace, chosen, stats, level + 1)
+                    _solve(strong, o_idx, a_idx, p, log_odds, n_odoo, n_ace, chosen, stats, level + 1)
                 continue
             stats.components += 1
             stats.greedy_components += 1
             stats.largest = max(stats.largest, rows.size + cols.size)
             used_o, used_a = set(), set()
             for e in group[np.argsort(-p[group], kind="stable")]:
-                if log_odds[e] <= 0:
-                    break
                 if o_idx[e] not in used_o and a_idx[e] not in used_a:
                     chosen[e] = True
                     used_o.add(o_idx[e])
@@ -117,5 +115,5 @@ def _solve(edges: np.ndarray, o_idx: np.ndarray, a_idx: np.ndarray, p: np.ndarra
         pair_at = np.full((rows.size, cols.size), -1, dtype=np.int64)
         pair_at[row_inv, col_inv] = group
         for i, j in zip(r, c):
-            if j < cols.size and weight[i, j] > 0:
+            if j < cols.size and weight[i, j] > forbidden:
                 chosen[pair_at[i, j]] = True

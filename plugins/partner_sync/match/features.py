@@ -19,12 +19,12 @@ from rapidfuzz import fuzz
 
 from partner_sync.match.japanese import JAPANESE_LEGAL, reads_as_japanese, romanize
 
-# Legal forms written in native scripts: removed before transliteration (anyascii reads kanji as Chinese).
-NATIVE_LEGAL = ("株式会社", "有限会社", "合同会社", "合資会社", "주식회사", "(주)", "㈜", "유한회사", "股份有限公司",
-                "有限公司", "集团", "集團", "公司",
-                "ห้างหุ้นส่วนจำกัด", "บริษัท", "จำกัด", "(มหาชน)", "มหาชน",  # Thai: company, limited, public
-                "ذات المسؤولية المحدودة", "ش.م.م", "ذ.م.م", "ش.م.ع", "ش.م.ب", "شركة", "مؤسسة", "المحدودة",  # Arabic
-                "ООО", "ОАО", "ЗАО", "ПАО", "АО ")  # Russian: LLC, (public) joint-stock company
+# Legal forms written in native scripts: removed before transliteration (Japanese ones: japanese.py).
+NATIVE_LEGAL = JAPANESE_LEGAL + (
+    "주식회사", "(주)", "㈜", "유한회사", "股份有限公司", "有限公司", "集团", "集團", "公司",
+    "ห้างหุ้นส่วนจำกัด", "บริษัท", "จำกัด", "(มหาชน)", "มหาชน",  # Thai: company, limited, public
+    "ذات المسؤولية المحدودة", "ش.م.م", "ذ.م.م", "ش.م.ع", "ش.م.ب", "شركة", "مؤسسة", "المحدودة",  # Arabic
+    "ООО", "ОАО", "ЗАО", "ПАО")  # Russian: LLC, (public) joint-stock company
 LEGAL_TOKENS = {
     "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company", "plc",
     "gmbh", "mbh", "ag", "kg", "kgaa", "ug", "ev", "se", "sa", "sas", "sasu", "sarl", "srl", "spa", "sl", "slu",
@@ -72,7 +72,7 @@ def normalize_name(value: str | None, country: Any = None) -> str:
         return ""
     s = str(value)
     japanese = reads_as_japanese(s, country)
-    for form in NATIVE_LEGAL + JAPANESE_LEGAL:
+    for form in NATIVE_LEGAL:
         s = s.replace(form, " ")
     s = (romanize(s) if japanese else anyascii(s)).lower()
     s = s.replace("ae", "a").replace("oe", "o").replace("ue", "u").replace("ss", "s")  # ü->ue, ß->ss

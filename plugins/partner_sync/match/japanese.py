@@ -17,7 +17,8 @@ from anyascii import anyascii
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # legal forms only Japanese companies carry (有限公司 and 股份 are Chinese)
-JAPANESE_LEGAL = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "相互会社", "(株)", "（株）", "㈱", "(有)", "（有）", "㈲")
+JAPANESE_LEGAL = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "相互会社",
+                  "(株)", "（株）", "㈱", "(有)", "（有）", "㈲")
 JAPAN = {"jp", "jpn", "japan", "日本", "nihon", "nippon", "japon", "japão", "giappone", "japonia"}
 
 

@@ -66,6 +66,9 @@ def labelled_pairs(settings: Settings, db: Database, truth: Mapping[str, str], *
                        len(scored.ace_ids), name)
 
 
+MIN_TWINS = 10  # labelled twin pairs among the candidates that a fit needs
+
+
 def reviewed_truth(db: Database) -> dict[str, str]:
     """Twin pairs people confirmed (``partner_sync review --confirm``), the latest decision per pair: training
     labels without a truth CSV. Refuses two confirmations that share an opportunity (twins are one-to-one)."""
@@ -298,9 +301,9 @@ def train_model(sets: Sequence[LabelledSet], *, embedding_model: str, version: s
     it never saw (``unseen_threshold``). ``features``: the names of the sets' ``x`` columns (a subset of FEATURES,
     for an ablation)."""
     sets = [s for s in sets if len(s.y)]
-    if not sets or sum(int(s.y.sum()) for s in sets) < 10:
-        raise ValueError("too few labelled twin pairs to train on (need at least 10 among the candidates; did "
-                         "`partner_sync embed` run, and do the truth ids exist in core?)")
+    if not sets or sum(int(s.y.sum()) for s in sets) < MIN_TWINS:
+        raise ValueError(f"too few labelled twin pairs to train on (need at least {MIN_TWINS} among the candidates; "
+                         "did `partner_sync embed` run, and do the truth ids exist in core?)")
     x = np.vstack([s.x for s in sets])
     y = np.concatenate([s.y for s in sets])
     n_groups = len(set(np.concatenate([s.groups for s in sets])))
